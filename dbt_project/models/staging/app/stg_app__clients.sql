@@ -1,0 +1,32 @@
+with
+
+source as (
+    select * from {{ source('app', 'clients') }}
+),
+
+renamed as (
+    select
+        -- ids
+        client_key,
+
+        -- attributes
+        upper(state)::char(2) as state_code,
+        filing_status,
+        signup_channel,
+        employer_name is not null as has_employer,
+
+        -- amounts
+        annual_income_usd::numeric(14, 2) as annual_income_usd,
+
+        -- timestamps
+        created_at as signed_up_at,
+        updated_at,
+        deleted_at,
+
+        -- flags
+        deleted_at is not null as is_deleted
+
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,1 @@
+"""Loaders of the application database (clients, goals, advisors, ...) into `raw_app`."""

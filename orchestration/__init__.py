@@ -1,0 +1,1 @@
+"""Dagster definitions (assets, checks, resources, jobs, schedules) and the `wdp` command line."""

@@ -1,0 +1,376 @@
+"""`wdp`: the platform's command line (DESIGN §9).
+
+    wdp db start | stop | status | upgrade | url [--role R] [--database D]
+    wdp keys init
+    wdp sandbox build --clients N [--seed S] [--as-of DATE]
+    wdp sandbox plaid [--port P] [--faults SPEC]
+    wdp run [--select SELECTION] [--partition DATE]
+    wdp with-dbt COMMAND...          (dbt or sqlfluff with dbt's connection settings)
+    wdp dev | app | demo
+
+Settings come from the environment (a `.env` file in the working directory is
+read first). Problems a person can fix are printed as one sentence, without a
+traceback, and the command exits 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from dotenv import load_dotenv
+
+from privacy import PrivacyError, ensure_local_keyring, load_keyring
+from warehouse_ddl import LOGIN_ROLES, Warehouse, WarehouseError, ensure_database, upgrade
+from warehouse_ddl.server import project_root
+
+DAGSTER_UI_PORT = 3000
+STREAMLIT_PORT = 8501
+DEMO_CLIENTS = 200
+
+
+def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (WarehouseError, PrivacyError) as error:
+            click.echo(f"wdp: {error}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """Wealth Data Platform: warehouse, sandbox, pipeline runs and UIs."""
+    load_dotenv(Path.cwd() / ".env", override=False)
+    # dbt, dagster and streamlit are this venv's executables, whether or not it is activated.
+    venv_bin = str(Path(sys.executable).parent)
+    if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([venv_bin, os.environ.get("PATH", "")])
+
+
+# -- wdp db --------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The warehouse server (embedded by default, WDP_DATABASE_URL otherwise)."""
+
+
+@db.command("start")
+@_friendly_errors
+def db_start() -> None:
+    """Start the embedded Postgres (harmless if it runs already)."""
+    click.echo(Warehouse.from_env().start())
+
+
+@db.command("stop")
+@_friendly_errors
+def db_stop() -> None:
+    """Stop the embedded Postgres (fast shutdown; data is kept)."""
+    click.echo(Warehouse.from_env().stop())
+
+
+@db.command("status")
+@_friendly_errors
+def db_status() -> None:
+    """Say whether the server runs, where, and on which port."""
+    status = Warehouse.from_env().status()
+    click.echo(status if isinstance(status, str) else status.describe())
+    if not isinstance(status, str) and not status.is_running:
+        sys.exit(3)
+
+
+@db.command("upgrade")
+@_friendly_errors
+def db_upgrade() -> None:
+    """Start if needed, then apply pending migrations (idempotent)."""
+    click.echo(prepare_warehouse())
+
+
+@db.command("url")
+@click.option("--role", type=click.Choice(["admin", *LOGIN_ROLES]), default="wdp_engineer")
+@click.option("--database", default="warehouse", show_default=True)
+@_friendly_errors
+def db_url(role: str, database: str) -> None:
+    """Print a libpq URI for psql (`psql "$(wdp db url)"`); no password in it."""
+    server = Warehouse.from_env()
+    click.echo(server.admin_url(database) if role == "admin" else server.role_url(role, database))
+
+
+def prepare_warehouse() -> str:
+    """Start the server, migrate it and make sure the key ring exists."""
+    server = Warehouse.from_env()
+    lines = [server.start(), upgrade(server).describe()]
+    keyring_path, created = ensure_local_keyring(server.settings.home)
+    if os.environ.get("WDP_KEYRING"):
+        lines.append("key ring: WDP_KEYRING")
+    else:
+        lines.append(f"key ring: {keyring_path}{' (created)' if created else ''}")
+    return "\n".join(lines)
+
+
+# -- wdp keys ------------------------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """The key ring (AES-GCM key-encryption keys and the pseudonym pepper)."""
+
+
+@keys.command("init")
+@_friendly_errors
+def keys_init() -> None:
+    """Create the local key ring (0600) if there is none; never replaces one."""
+    path, created = ensure_local_keyring(Warehouse.from_env().settings.home)
+    click.echo(f"{'created' if created else 'kept existing'} key ring {path}")
+
+
+# -- wdp sandbox ---------------------------------------------------------------------------------
+
+
+@main.group()
+def sandbox() -> None:
+    """The synthetic client world and the offline Plaid API."""
+
+
+def world_dir() -> Path:
+    return Warehouse.from_env().settings.home / "sandbox"
+
+
+@sandbox.command("build")
+@click.option("--clients", type=click.IntRange(min=1), default=DEMO_CLIENTS, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD (default: today)")
+@_friendly_errors
+def sandbox_build(clients: int, seed: int, as_of: str | None) -> None:
+    """Build a world into WDP_HOME/sandbox and the `app` database."""
+    exit_code = build_sandbox_world(clients, seed, as_of or dt.date.today().isoformat())
+    sys.exit(exit_code)
+
+
+def build_sandbox_world(clients: int, seed: int, as_of: str) -> int:
+    from sandbox.cli import main as sandbox_main
+    from warehouse_ddl.grants import grant_app_source_read
+
+    server = Warehouse.from_env()
+    prepare_warehouse()
+    ensure_database(server, "app")
+    exit_code = sandbox_main(
+        [
+            "build",
+            "--out",
+            str(world_dir()),
+            "--clients",
+            str(clients),
+            "--seed",
+            str(seed),
+            "--as-of",
+            as_of,
+            "--app-db-url",
+            server.admin_url("app"),
+        ]
+    )
+    if exit_code == 0:
+        grant_app_source_read(server)
+    return exit_code
+
+
+@sandbox.command("plaid", context_settings={"ignore_unknown_options": True})
+@click.argument("plaid_args", nargs=-1, type=click.UNPROCESSED)
+def sandbox_plaid(plaid_args: tuple[str, ...]) -> None:
+    """Serve the offline Plaid API for the built world (options: see sandbox/README.md)."""
+    from sandbox.cli import main as sandbox_main
+
+    sys.exit(sandbox_main(["plaid", "--world", str(world_dir()), *plaid_args]))
+
+
+@main.command("with-dbt", context_settings={"ignore_unknown_options": True})
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@_friendly_errors
+def with_dbt(command: tuple[str, ...]) -> None:
+    """Run COMMAND (dbt, sqlfluff ...) in dbt_project/ with dbt's connection settings.
+
+    The warehouse is started and migrated first; e.g. `wdp with-dbt sqlfluff lint models`.
+    """
+    from orchestration.defs.dbt.assets import dbt_connection_env
+
+    prepare_warehouse()
+    environment = {**os.environ, **dbt_connection_env(Warehouse.from_env())}
+    completed = subprocess.run(list(command), env=environment, cwd=project_root() / "dbt_project")
+    sys.exit(completed.returncode)
+
+
+# -- wdp run / dev / app / demo ------------------------------------------------------------------
+
+
+@main.command("run")
+@click.option("--select", "selection", default="*", show_default=True, help="asset selection")
+@click.option("--partition", default=None, help="partition key (YYYY-MM-DD) for partitioned assets")
+@_friendly_errors
+def run(selection: str, partition: str | None) -> None:
+    """Materialize assets in process; exit 1 if any step or blocking check fails."""
+    ok = run_pipeline(selection, partition)
+    sys.exit(0 if ok else 1)
+
+
+def dagster_environment() -> dict[str, str]:
+    """DAGSTER_HOME with a dagster.yaml that keeps runs in the `dagster` database."""
+    server = Warehouse.from_env()
+    dagster_home = server.settings.home / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    template = project_root() / "orchestration" / "dagster.yaml"
+    (dagster_home / "dagster.yaml").write_text(template.read_text())
+    storage_url = server.role_url("wdp_dagster", "dagster").replace(
+        "postgresql://", "postgresql+psycopg2://", 1
+    )
+    return {"DAGSTER_HOME": str(dagster_home), "WDP_DAGSTER_STORAGE_URL": storage_url}
+
+
+def run_pipeline(selection: str, partition: str | None) -> bool:
+    # Fail before any work, in one sentence, if the server or the key ring is missing.
+    server = Warehouse.from_env()
+    server.start()
+    load_keyring(server.settings.home)
+    os.environ.update(dagster_environment())
+    import dagster as dg
+
+    from orchestration.defs.dbt.assets import prepare_dbt_manifest
+
+    prepare_dbt_manifest()
+    from orchestration.definitions import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    asset_selection = dg.AssetSelection.from_string(selection)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            asset_selection=list(asset_selection.resolve(defs.resolve_asset_graph())),
+            partition_key=partition,
+            raise_on_error=False,
+        )
+        failed_checks = [
+            evaluation
+            for evaluation in result.get_asset_check_evaluations()
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+        ]
+    for evaluation in failed_checks:
+        click.echo(
+            f"wdp: check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
+            f"failed: {evaluation.description}",
+            err=True,
+        )
+    materialized = len(result.get_asset_materialization_events())
+    click.echo(
+        f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'}, "
+        f"{materialized} assets materialized, {len(failed_checks)} blocking checks failed"
+    )
+    return result.success and not failed_checks
+
+
+@main.command("dev")
+@_friendly_errors
+def dev() -> None:
+    """Serve the Dagster UI on 127.0.0.1:3000 until Ctrl-C."""
+    serve([dagster_ui_command()])
+
+
+@main.command("app")
+@_friendly_errors
+def app() -> None:
+    """Serve the Streamlit app on 127.0.0.1:8501 until Ctrl-C."""
+    serve([streamlit_command()])
+
+
+@main.command("demo")
+@click.option("--clients", type=click.IntRange(min=1), default=DEMO_CLIENTS, show_default=True)
+@_friendly_errors
+def demo(clients: int) -> None:
+    """Warehouse, sandbox world, one nightly run, then both UIs until Ctrl-C."""
+    click.echo("[1/4] warehouse: start and migrate")
+    click.echo(prepare_warehouse())
+    click.echo(f"[2/4] sandbox: build a world of {clients} clients")
+    if build_sandbox_world(clients, 42, dt.date.today().isoformat()) != 0:
+        sys.exit(1)
+    click.echo("[3/4] pipeline: run every asset once")
+    if not run_pipeline("*", None):
+        click.echo("wdp: the demo run failed; see the Dagster UI for the failed step.", err=True)
+    click.echo(
+        f"[4/4] serving Dagster on http://127.0.0.1:{DAGSTER_UI_PORT} and the app on "
+        f"http://127.0.0.1:{STREAMLIT_PORT}; Ctrl-C stops both and the database"
+    )
+    try:
+        serve([dagster_ui_command(), streamlit_command()])
+    finally:
+        click.echo(Warehouse.from_env().stop())
+
+
+def dagster_ui_command() -> list[str]:
+    return [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-w",
+        str(project_root() / "workspace.yaml"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(DAGSTER_UI_PORT),
+    ]
+
+
+def streamlit_command() -> list[str]:
+    return [
+        str(Path(sys.executable).with_name("streamlit")),
+        "run",
+        str(project_root() / "analytics_app" / "streamlit_app.py"),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(STREAMLIT_PORT),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
+def app_environment() -> dict[str, str]:
+    """The app connects as `wdp_analyst` only (the database enforces what it sees)."""
+    url = Warehouse.from_env().role_url("wdp_analyst", "warehouse")
+    return {"WDP_ANALYST_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg2://", 1)}
+
+
+def serve(commands: list[list[str]]) -> None:
+    """Run long-lived servers, each in its own process group, until Ctrl-C or one exits."""
+    Warehouse.from_env().start()
+    environment = {**os.environ, **dagster_environment(), **app_environment()}
+    processes = [
+        # Own session: `dagster dev` ignores signals sent from a non-interactive parent (STACK.md).
+        subprocess.Popen(command, env=environment, cwd=project_root(), start_new_session=True)
+        for command in commands
+    ]
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        click.echo("stopping ...")
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)

@@ -1,0 +1,18 @@
+"""The code location: merges the per-domain definitions and nothing else (STYLE habit 1)."""
+
+import dagster as dg
+
+from orchestration.defs.app_db.assets import defs as app_db_defs
+from orchestration.defs.dbt.assets import defs as dbt_defs
+from orchestration.defs.jobs import defs as job_defs
+from orchestration.resources import AppDatabaseResource, KeyringResource, WarehouseResource
+
+shared_resources = dg.Definitions(
+    resources={
+        "warehouse": WarehouseResource(),
+        "keyring": KeyringResource(),
+        "app_database": AppDatabaseResource(),
+    }
+)
+
+defs = dg.Definitions.merge(shared_resources, app_db_defs, dbt_defs, job_defs)

@@ -1,0 +1,1 @@
+"""Per-domain Dagster definitions, merged by `orchestration.definitions`."""

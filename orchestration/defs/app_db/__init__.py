@@ -1,0 +1,1 @@
+"""Assets that replicate the application database into `raw_app`."""

@@ -1,0 +1,138 @@
+"""Runs Great Expectations 1.x suites, declared as YAML beside their assets, as asset checks.
+
+dagster-ge supports only GX 0.x, so GX is called directly (STACK.md): an
+ephemeral context, a Postgres data source (the checks run as `wdp_engineer`,
+which reads but cannot write), and one validation definition per suite. The
+expectations execute as SQL in the warehouse. Each result is also written as
+JSON under `WDP_HOME/gx/validations/<suite>/` so failures can be read later.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import yaml
+
+from orchestration.resources import WarehouseResource
+
+
+@dataclass(frozen=True)
+class GxSuiteSpec:
+    """A suite as declared in YAML: which table, how severe, which expectations."""
+
+    suite_name: str
+    asset_key: tuple[str, ...]
+    schema: str
+    table: str
+    severity: str
+    expectations: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> GxSuiteSpec:
+        document = yaml.safe_load(path.read_text())
+        severity = document.get("severity", "ERROR")
+        if severity not in ("ERROR", "WARN"):
+            raise ValueError(f"{path}: severity must be ERROR or WARN, not {severity!r}")
+        return cls(
+            suite_name=document["suite_name"],
+            asset_key=tuple(document["asset_key"]),
+            schema=document["schema"],
+            table=document["table"],
+            severity=severity,
+            expectations=tuple(document["expectations"]),
+        )
+
+
+@dataclass(frozen=True)
+class GxOutcome:
+    """The verdict of one suite run."""
+
+    passed: bool
+    evaluated: int
+    failed: tuple[str, ...]
+    result: dict[str, Any]
+
+
+def run_gx_suite(spec: GxSuiteSpec, sqlalchemy_url: str) -> GxOutcome:
+    """Validate `spec.schema.table` at `sqlalchemy_url`; pushes the expectations down to SQL."""
+    import great_expectations as gx  # 3-4 s import: only when a check runs (STACK.md).
+
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_postgres(name="warehouse", connection_string=sqlalchemy_url)
+    table_asset = source.add_table_asset(
+        name=spec.suite_name, table_name=spec.table, schema_name=spec.schema
+    )
+    batch = table_asset.add_batch_definition_whole_table("whole_table")
+    suite = context.suites.add(gx.ExpectationSuite(name=spec.suite_name))
+    for declared in spec.expectations:
+        expectation_class = getattr(gx.expectations, _class_name(declared["type"]))
+        suite.add_expectation(expectation_class(**declared.get("kwargs", {})))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=spec.suite_name, data=batch, suite=suite)
+    )
+    result = validation.run().to_json_dict()
+    failed = tuple(
+        _describe(item["expectation_config"]) for item in result["results"] if not item["success"]
+    )
+    return GxOutcome(
+        passed=bool(result["success"]),
+        evaluated=len(result["results"]),
+        failed=failed,
+        result=result,
+    )
+
+
+def gx_suite_check(suite_path: Path) -> dg.AssetChecksDefinition:
+    """An asset check (blocking when the suite's severity is ERROR) that runs the suite."""
+    spec = GxSuiteSpec.from_yaml(suite_path)
+    severity = (
+        dg.AssetCheckSeverity.ERROR if spec.severity == "ERROR" else dg.AssetCheckSeverity.WARN
+    )
+
+    @dg.asset_check(
+        asset=dg.AssetKey(list(spec.asset_key)),
+        name=f"gx_{spec.suite_name}",
+        blocking=spec.severity == "ERROR",
+        description=f"Great Expectations suite {spec.suite_name} ({suite_path.name}), "
+        f"{len(spec.expectations)} expectations, severity {spec.severity}.",
+    )
+    def _gx_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        outcome = run_gx_suite(spec, warehouse.sqlalchemy_url("wdp_engineer"))
+        saved_to = _save_result(warehouse.server().settings.home, spec, outcome)
+        return dg.AssetCheckResult(
+            passed=outcome.passed,
+            severity=severity,
+            description=(
+                "all expectations met" if outcome.passed else "failed: " + "; ".join(outcome.failed)
+            ),
+            metadata={
+                "expectations_evaluated": outcome.evaluated,
+                "expectations_failed": len(outcome.failed),
+                "failed_expectations": dg.MetadataValue.json(list(outcome.failed)),
+                "validation_result_path": dg.MetadataValue.path(str(saved_to)),
+            },
+        )
+
+    return _gx_check
+
+
+def _save_result(home: Path, spec: GxSuiteSpec, outcome: GxOutcome) -> Path:
+    folder = home / "gx" / "validations" / spec.suite_name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.json"
+    path.write_text(json.dumps(outcome.result, indent=2, default=str))
+    return path
+
+
+def _class_name(expectation_type: str) -> str:
+    return "".join(part.capitalize() for part in expectation_type.split("_"))
+
+
+def _describe(config: dict[str, Any]) -> str:
+    kwargs = {k: v for k, v in config.get("kwargs", {}).items() if k != "batch_id"}
+    return f"{config['type']}({', '.join(f'{k}={v!r}' for k, v in sorted(kwargs.items()))})"
