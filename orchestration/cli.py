@@ -33,8 +33,8 @@ from privacy import PrivacyError, ensure_local_keyring, load_keyring
 from warehouse_ddl import LOGIN_ROLES, Warehouse, WarehouseError, ensure_database, upgrade
 from warehouse_ddl.server import project_root
 
-DAGSTER_UI_PORT = 3000
-STREAMLIT_PORT = 8501
+DEFAULT_DAGSTER_UI_PORT = 3000
+DEFAULT_STREAMLIT_PORT = 8501
 DEMO_CLIENTS = 200
 
 
@@ -204,7 +204,7 @@ def with_dbt(command: tuple[str, ...]) -> None:
 
     The warehouse is started and migrated first; e.g. `wdp with-dbt sqlfluff lint models`.
     """
-    from orchestration.defs.dbt.assets import dbt_connection_env
+    from orchestration.defs.dbt.project import dbt_connection_env
 
     prepare_warehouse()
     environment = {**os.environ, **dbt_connection_env(Warehouse.from_env())}
@@ -246,7 +246,7 @@ def run_pipeline(selection: str, partition: str | None) -> bool:
     os.environ.update(dagster_environment())
     import dagster as dg
 
-    from orchestration.defs.dbt.assets import prepare_dbt_manifest
+    from orchestration.defs.dbt.project import prepare_dbt_manifest
 
     prepare_dbt_manifest()
     from orchestration.definitions import defs
@@ -307,13 +307,21 @@ def demo(clients: int) -> None:
     if not run_pipeline("*", None):
         click.echo("wdp: the demo run failed; see the Dagster UI for the failed step.", err=True)
     click.echo(
-        f"[4/4] serving Dagster on http://127.0.0.1:{DAGSTER_UI_PORT} and the app on "
-        f"http://127.0.0.1:{STREAMLIT_PORT}; Ctrl-C stops both and the database"
+        f"[4/4] serving Dagster on http://127.0.0.1:{dagster_ui_port()} and the app on "
+        f"http://127.0.0.1:{streamlit_port()}; Ctrl-C stops both and the database"
     )
     try:
         serve([dagster_ui_command(), streamlit_command()])
     finally:
         click.echo(Warehouse.from_env().stop())
+
+
+def dagster_ui_port() -> int:
+    return int(os.environ.get("WDP_DAGSTER_PORT") or DEFAULT_DAGSTER_UI_PORT)
+
+
+def streamlit_port() -> int:
+    return int(os.environ.get("WDP_APP_PORT") or DEFAULT_STREAMLIT_PORT)
 
 
 def dagster_ui_command() -> list[str]:
@@ -325,7 +333,7 @@ def dagster_ui_command() -> list[str]:
         "-h",
         "127.0.0.1",
         "-p",
-        str(DAGSTER_UI_PORT),
+        str(dagster_ui_port()),
     ]
 
 
@@ -337,7 +345,7 @@ def streamlit_command() -> list[str]:
         "--server.address",
         "127.0.0.1",
         "--server.port",
-        str(STREAMLIT_PORT),
+        str(streamlit_port()),
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",

@@ -3,7 +3,7 @@
 import dagster as dg
 import pytest
 
-from orchestration.defs.dbt.assets import prepare_dbt_manifest
+from orchestration.defs.dbt.project import prepare_dbt_manifest
 
 
 @pytest.fixture(scope="module")
