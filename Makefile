@@ -5,6 +5,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-from-lock
 UV_VERSION := 0.13.9
+CHROMIUM   := /usr/bin/chromium
 
 .PHONY: install demo test lint format lock bench clean-local
 
@@ -18,10 +19,21 @@ $(STAMP): requirements.lock pyproject.toml
 		--config-setting editable_mode=compat -e .
 	@touch $(STAMP)
 
+# The browser tests drive Debian's chromium; a test tool's own browser download
+# fails on this network, so the project installs the distribution's package.
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests ..."
+	@if [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium' >/dev/null \
+		|| { echo "make test needs Debian's chromium: run 'sudo apt-get install chromium'"; exit 1; }; \
+	fi
+
 demo: install
 	$(VENV)/bin/wdp demo
 
-test: install
+test: install $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 lint: install
