@@ -5,6 +5,12 @@ Every loader ends here. Rows are streamed with `COPY ... FROM STDIN` (psycopg2
 in the caller's transaction, so a re-run or a resume after a kill changes no
 row: a row is rewritten only when its change column (e.g. `updated_at`) moved.
 Rejected records go to `quarantine.rejected_records` in the same transaction.
+
+Append-only sources (events) use `copy_insert_new` instead: a key already
+present is kept as first received. Replicated sources whose rows can vanish use
+`mark_missing_keys_deleted` (key comparison), and incremental loaders keep their
+high-water mark in `audit.load_watermarks` with `read_watermark` /
+`save_watermark`, in the transaction that writes the data.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from importlib.resources import files
 from typing import Any
 
 from psycopg2 import sql
@@ -35,6 +42,8 @@ class RejectedRecord:
 
 @dataclass(frozen=True)
 class MergeCounts:
+    """Rows a merge inserted and rows it rewrote because their change column moved."""
+
     inserted: int
     updated: int
 
@@ -50,8 +59,12 @@ class LoadResult:
     rows_inserted: int = 0
     rows_updated: int = 0
     rows_quarantined: int = 0
+    rows_deleted: int = 0
+    rows_restored: int = 0
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
     new_watermark: str | None = None
+    previous_watermark: str | None = None
+    is_full_read: bool = True
 
     @property
     def rows_loaded(self) -> int:
@@ -60,6 +73,11 @@ class LoadResult:
     @property
     def rows_unchanged(self) -> int:
         return self.rows_read - self.rows_loaded - self.rows_quarantined
+
+    @property
+    def rows_moved(self) -> int:
+        """Rows this run changed in the target: inserted, updated, marked deleted or restored."""
+        return self.rows_inserted + self.rows_updated + self.rows_deleted + self.rows_restored
 
 
 def new_load_id() -> uuid.UUID:
@@ -126,6 +144,145 @@ def copy_merge(
     return MergeCounts(inserted=inserted, updated=len(flags) - inserted)
 
 
+def copy_insert_new(
+    connection: Connection,
+    *,
+    target_table: str,
+    columns: Sequence[str],
+    key_columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """COPY `rows` into a temp copy of `target_table` and insert those whose key is new.
+
+    For append-only sources delivered at least once (events): the first copy of a
+    key wins and later copies, in the same batch or a later one, change nothing.
+    Returns the number of rows inserted.
+    """
+    schema, table = target_table.split(".")
+    target = sql.Identifier(schema, table)
+    column_list = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "create temp table incoming_rows (like {} including defaults) on commit drop"
+            ).format(target)
+        )
+        cursor.copy_expert(
+            sql.SQL("copy incoming_rows ({}) from stdin").format(column_list).as_string(cursor),
+            _copy_text_stream(rows),
+        )
+        cursor.execute(
+            sql.SQL(
+                "insert into {target} ({columns}) select {columns} from incoming_rows "
+                "on conflict ({keys}) do nothing"
+            ).format(
+                target=target,
+                columns=column_list,
+                keys=sql.SQL(", ").join(sql.Identifier(key) for key in key_columns),
+            )
+        )
+        inserted = cursor.rowcount
+        cursor.execute("drop table incoming_rows")
+    return inserted
+
+
+class UnsafeDeletionError(RuntimeError):
+    """Key comparison would mark every row of a table deleted: the source read is not trusted."""
+
+
+@dataclass(frozen=True)
+class DeletionCounts:
+    """Rows found gone from the source in this run, and rows that came back."""
+
+    marked_deleted: int
+    restored: int
+
+
+def mark_missing_keys_deleted(
+    connection: Connection,
+    *,
+    target_table: str,
+    key_column: str,
+    source_keys: Iterable[Any],
+) -> DeletionCounts:
+    """Stamp `_deleted_in_source_at` on rows whose key is not among `source_keys` (all keys).
+
+    This is how hard deletes in a replicated source are detected: a watermark
+    never sees a row that is gone. The row is kept (raw holds what was received)
+    and a key that reappears in the source is un-stamped. An empty key list
+    against a non-empty table is refused: a wrong database or an empty replica
+    must not mark the warehouse deleted.
+    """
+    schema, table = target_table.split(".")
+    target = sql.Identifier(schema, table)
+    key = sql.Identifier(key_column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "create temp table source_keys on commit drop as select {key} from {target} "
+                "with no data"
+            ).format(key=key, target=target)
+        )
+        cursor.copy_expert(
+            sql.SQL("copy source_keys ({}) from stdin").format(key).as_string(cursor),
+            _copy_text_stream((value,) for value in source_keys),
+        )
+        cursor.execute("select count(*) from source_keys")
+        (source_key_count,) = cursor.fetchone()
+        if source_key_count == 0:
+            cursor.execute(sql.SQL("select exists (select from {})").format(target))
+            (target_has_rows,) = cursor.fetchone()
+            if target_has_rows:
+                raise UnsafeDeletionError(
+                    f"The source of {target_table} returned no keys, which would mark every "
+                    "row deleted; check that the loader reads the right database, then run again."
+                )
+        # Fresh statistics let the planner hash-join the key list instead of looping.
+        cursor.execute("analyze source_keys")
+        cursor.execute(
+            sql.SQL(
+                "update {target} as t set _deleted_in_source_at = now() "
+                "where t._deleted_in_source_at is null "
+                "and not exists (select from source_keys as s where s.{key} = t.{key})"
+            ).format(target=target, key=key)
+        )
+        marked_deleted = cursor.rowcount
+        cursor.execute(
+            sql.SQL(
+                "update {target} as t set _deleted_in_source_at = null "
+                "where t._deleted_in_source_at is not null "
+                "and exists (select from source_keys as s where s.{key} = t.{key})"
+            ).format(target=target, key=key)
+        )
+        restored = cursor.rowcount
+        cursor.execute("drop table source_keys")
+    return DeletionCounts(marked_deleted=marked_deleted, restored=restored)
+
+
+def read_watermark(connection: Connection, source_name: str) -> datetime | None:
+    """The high-water mark of `source_name`'s last successful load, or None before the first."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql_text("read_watermark.sql"), {"source_name": source_name})
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def save_watermark(
+    connection: Connection, source_name: str, watermark_at: datetime, load_id: uuid.UUID
+) -> None:
+    """Store the new high-water mark; call it in the transaction that writes the data."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql_text("save_watermark.sql"),
+            {
+                "source_name": source_name,
+                "watermark_at": watermark_at,
+                "load_id": str(load_id),
+                "saved_at": datetime.now(UTC),
+            },
+        )
+
+
 def quarantine(
     connection: Connection,
     cipher: EnvelopeCipher,
@@ -178,16 +335,21 @@ def record_load_end(connection: Connection, result: LoadResult, load_status: str
     with connection.cursor() as cursor:
         cursor.execute(
             "update audit.load_runs set finished_at = %s, rows_read = %s, rows_loaded = %s, "
-            "rows_quarantined = %s, load_status = %s where load_id = %s",
+            "rows_quarantined = %s, rows_deleted = %s, load_status = %s where load_id = %s",
             (
                 datetime.now(UTC),
                 result.rows_read,
                 result.rows_loaded,
                 result.rows_quarantined,
+                result.rows_deleted,
                 load_status,
                 str(result.load_id),
             ),
         )
+
+
+def _sql_text(file_name: str) -> str:
+    return files("ingestion").joinpath("sql", file_name).read_text()
 
 
 def _copy_text_stream(rows: Iterable[Sequence[Any]]) -> io.StringIO:
@@ -206,6 +368,24 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 def _copy_text_value(value: Any) -> str:
     if value is None:
         return "\\N"
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict):
+        # jsonb: compact JSON; its backslashes and newlines are escaped for COPY below.
+        return json.dumps(value, separators=(",", ":"), sort_keys=True).translate(_COPY_ESCAPES)
+    if isinstance(value, list | tuple):
+        return _array_literal(value).translate(_COPY_ESCAPES)
     return str(value).translate(_COPY_ESCAPES)
+
+
+def _array_literal(values: Sequence[Any]) -> str:
+    """A one-dimensional Postgres array literal: every element quoted, NULL unquoted."""
+    elements = (
+        "NULL"
+        if element is None
+        else '"' + str(element).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for element in values
+    )
+    return "{" + ",".join(elements) + "}"

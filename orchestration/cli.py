@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import os
 import signal
 import subprocess
@@ -29,6 +30,7 @@ from typing import Any
 import click
 from dotenv import load_dotenv
 
+from orchestration.alerts import Alert, send_alert
 from privacy import PrivacyError, ensure_local_keyring, load_keyring
 from warehouse_ddl import LOGIN_ROLES, Warehouse, WarehouseError, ensure_database, upgrade
 from warehouse_ddl.server import project_root
@@ -54,6 +56,12 @@ def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 def main() -> None:
     """Wealth Data Platform: warehouse, sandbox, pipeline runs and UIs."""
     load_dotenv(Path.cwd() / ".env", override=False)
+    alert_log = logging.getLogger("wdp.alerts")
+    if not alert_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        alert_log.addHandler(handler)
+        alert_log.propagate = False
     # dbt, dagster and streamlit are this venv's executables, whether or not it is activated.
     venv_bin = str(Path(sys.executable).parent)
     if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
@@ -270,6 +278,28 @@ def run_pipeline(selection: str, partition: str | None) -> bool:
             f"wdp: check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
             f"failed: {evaluation.description}",
             err=True,
+        )
+    # Runs launched here bypass the daemon's run-failure sensor: alert from here instead.
+    if failed_checks:
+        send_alert(
+            Alert(
+                kind="blocking_check_failed",
+                summary=", ".join(
+                    f"{e.asset_key.to_user_string()}:{e.check_name}" for e in failed_checks
+                ),
+                run_id=result.run_id,
+                job_name=job.name,
+            )
+        )
+    elif not result.success:
+        failed_steps = [event.step_key for event in result.get_step_failure_events()]
+        send_alert(
+            Alert(
+                kind="run_failed",
+                summary=f"failed steps: {', '.join(sorted(set(failed_steps))) or 'none recorded'}",
+                run_id=result.run_id,
+                job_name=job.name,
+            )
         )
     materialized = len(result.get_asset_materialization_events())
     click.echo(

@@ -4,7 +4,10 @@ import dagster as dg
 
 from orchestration.defs.app_db.assets import defs as app_db_defs
 from orchestration.defs.dbt.assets import defs as dbt_defs
+from orchestration.defs.events.assets import defs as events_defs
 from orchestration.defs.jobs import defs as job_defs
+from orchestration.defs.plaid.assets import defs as plaid_defs
+from orchestration.defs.operations import defs as operations_defs
 from orchestration.resources import AppDatabaseResource, KeyringResource, WarehouseResource
 
 shared_resources = dg.Definitions(
@@ -15,4 +18,12 @@ shared_resources = dg.Definitions(
     }
 )
 
-defs = dg.Definitions.merge(shared_resources, app_db_defs, dbt_defs, job_defs)
+defs = dg.Definitions.merge(
+    shared_resources,
+    app_db_defs,
+    events_defs,
+    plaid_defs,
+    dbt_defs,
+    job_defs,
+    operations_defs,
+)

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.e2e.conftest import SlicedWorld, wdp
+from tests.webhook_capture import capturing_webhook
 from warehouse_ddl import Warehouse
 from warehouse_ddl.server import project_root
 
@@ -85,9 +86,13 @@ def test_blocking_check_stops_bad_raw_data_before_the_marts(
             "_loaded_at from raw_app.clients limit 1"
         )
     try:
-        blocked = wdp("run")
+        with capturing_webhook() as (webhook_url, alerts):
+            blocked = wdp("run", env={"WDP_ALERT_WEBHOOK_URL": webhook_url})
         assert blocked.returncode == 1
         assert "gx_raw_app__clients" in blocked.stderr
+        assert "[wdp] blocking_check_failed" in blocked.stderr, "the alert is always logged"
+        assert [alert["kind"] for alert in alerts] == ["blocking_check_failed"]
+        assert "gx_raw_app__clients" in alerts[0]["summary"]
         after = _analyst_rows(warehouse, "select client_key from marts.dim_clients order by 1")
         assert after == before, "the marts must keep their last good version"
     finally:

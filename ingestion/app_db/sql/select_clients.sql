@@ -1,4 +1,6 @@
--- Clients of the application database, in key order for a stable, resumable read.
+-- clients of the application database changed since `changed_since` (every row when
+-- it is null), in key order for a stable read. The columns are those classified in
+-- privacy.classification["app.clients"].
 select
     client_id,
     first_name,
@@ -9,8 +11,8 @@ select
     ssn,
     street_address,
     city,
-    state,
     postal_code,
+    state,
     filing_status,
     annual_income_usd,
     employer_name,
@@ -19,4 +21,5 @@ select
     updated_at,
     deleted_at
 from clients
+where updated_at >= coalesce(%(changed_since)s::timestamptz, '-infinity'::timestamptz)
 order by client_id

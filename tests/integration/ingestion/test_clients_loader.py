@@ -1,4 +1,8 @@
-"""The clients loader against a real sandbox app database and the real warehouse."""
+"""The clients loader against a real sandbox app database and the real warehouse.
+
+Replication of every app table (changes, inserts, deletes) is tested in
+test_app_db_replication.py; these tests pin the clients-specific behaviour.
+"""
 
 from collections.abc import Iterator
 from datetime import date
@@ -32,7 +36,9 @@ def loader_connection(warehouse: Warehouse) -> Iterator[Connection]:
     connection.close()
     admin = psycopg2.connect(warehouse.admin_url("warehouse"))
     with admin, admin.cursor() as cursor:
-        cursor.execute("truncate raw_app.clients; truncate quarantine.rejected_records")
+        cursor.execute(
+            "truncate raw_app.clients, quarantine.rejected_records, audit.load_watermarks"
+        )
     admin.close()
 
 
@@ -52,9 +58,17 @@ def test_load_then_reload_changes_nothing(app_source: Connection, loader_connect
     assert first.rows_inserted == source_count
     assert _scalar(loader_connection, "select count(*) from raw_app.clients") == source_count
 
+    # The second run is incremental: it re-reads only the safety overlap.
     second = load_clients(app_source, loader_connection, keyring)
-    assert (second.rows_inserted, second.rows_updated) == (0, 0)
-    assert second.rows_unchanged == source_count
+    assert not second.is_full_read
+    assert (second.rows_inserted, second.rows_updated, second.rows_deleted) == (0, 0, 0)
+    assert second.rows_read < source_count
+
+    # A full refresh reads everything and still rewrites nothing.
+    third = load_clients(app_source, loader_connection, keyring, full_refresh=True)
+    assert third.is_full_read
+    assert (third.rows_inserted, third.rows_updated, third.rows_deleted) == (0, 0, 0)
+    assert third.rows_unchanged == source_count
 
 
 def test_pii_is_encrypted_and_decryptable(app_source: Connection, loader_connection: Connection):
@@ -87,7 +101,7 @@ def test_changed_row_is_updated(app_source: Connection, loader_connection: Conne
     load_clients(app_source, loader_connection, keyring)
     with app_source, app_source.cursor() as cursor:
         cursor.execute(
-            "update clients set state = 'VT', updated_at = updated_at + interval '1 day' "
+            "update clients set state = 'VT', updated_at = now() "
             "where client_id = (select min(client_id) from clients) returning client_id"
         )
         (client_id,) = cursor.fetchone()

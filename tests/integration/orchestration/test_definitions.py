@@ -45,3 +45,8 @@ def test_nightly_job_and_schedule(defs: dg.Definitions) -> None:
 
 def test_resources_are_bound(defs: dg.Definitions) -> None:
     assert {"warehouse", "keyring", "app_database", "dbt"} <= set(defs.resources)
+
+
+def test_run_failure_sensor_alerts(defs: dg.Definitions) -> None:
+    sensor = defs.resolve_sensor_def("alert_on_run_failure")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING

@@ -21,10 +21,11 @@ renamed as (
         -- timestamps
         created_at as signed_up_at,
         updated_at,
-        deleted_at,
+        coalesce(deleted_at, _deleted_in_source_at) as deleted_at,
 
         -- flags
-        deleted_at is not null as is_deleted
+        -- Soft-deleted in the app, or gone from the source (the loader stamps those).
+        deleted_at is not null or _deleted_in_source_at is not null as is_deleted
 
     from source
 )

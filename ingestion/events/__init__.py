@@ -1,0 +1,1 @@
+"""Loaders of product analytics events (Segment-style JSONL files) into `raw_events`."""

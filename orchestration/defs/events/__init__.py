@@ -1,0 +1,1 @@
+"""Assets that load the product's analytics events into `raw_events`."""
