@@ -9,6 +9,7 @@ This package imports nothing from the platform's other packages: it speaks only 
 formats (Plaid JSON, CSV/PDF documents, Postgres rows, Segment-style events).
 """
 
+from sandbox.plaid_server import FaultSpec, PlaidSandboxServer
 from sandbox.world import WorldSummary, build_world
 
-__all__ = ["WorldSummary", "build_world"]
+__all__ = ["FaultSpec", "PlaidSandboxServer", "WorldSummary", "build_world"]

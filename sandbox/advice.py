@@ -29,9 +29,13 @@ APPOINTMENT_TYPE_BY_ADVISOR = {
     "legal": ("estate_planning",),
 }
 GOAL_TYPES = (
-    "retirement", "home_purchase", "emergency_fund", "college_savings", "pay_off_debt",
+    "retirement",
+    "home_purchase",
+    "emergency_fund",
+    "college_savings",
+    "pay_off_debt",
     "tax_optimization",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,19 @@ def generate_staff(seed: int, clients: int, calendar: WorldCalendar) -> Staff:
         updated = created + dt.timedelta(seconds=int(rng.integers(0, 86_400 * 300)))
         deleted = updated if rng.random() < 0.03 else None
         advisors.append(
-            (f"adv_{number:04d}", first, last, advisor_type,
-             "{" + ",".join(sorted(state_set)) + "}", int(rng.integers(20, 81)),
-             deleted is None, format_timestamp(created), format_timestamp(updated),
-             format_timestamp(deleted) if deleted else None)
-        )  # fmt: skip
+            (
+                f"adv_{number:04d}",
+                first,
+                last,
+                advisor_type,
+                "{" + ",".join(sorted(state_set)) + "}",
+                int(rng.integers(20, 81)),
+                deleted is None,
+                format_timestamp(created),
+                format_timestamp(updated),
+                format_timestamp(deleted) if deleted else None,
+            )
+        )
         types.append(advisor_type)
         licensed.append(state_set)
     concierges = []
@@ -83,10 +95,16 @@ def generate_staff(seed: int, clients: int, calendar: WorldCalendar) -> Staff:
         first, last = _person_name(rng)
         created = start - dt.timedelta(seconds=int(rng.integers(86_400 * 400, hired_span)))
         concierges.append(
-            (f"con_{number:04d}", first, last,
-             f"{first.lower()}.{last.lower()}@concierge.example", format_timestamp(created),
-             format_timestamp(created), None)
-        )  # fmt: skip
+            (
+                f"con_{number:04d}",
+                first,
+                last,
+                f"{first.lower()}.{last.lower()}@concierge.example",
+                format_timestamp(created),
+                format_timestamp(created),
+                None,
+            )
+        )
     return Staff(advisors, types, licensed, concierges)
 
 
@@ -131,23 +149,43 @@ def generate_advice(
         # Reassigned once: the first assignment ended, a new one began.
         previous = staff.concierges[profile.number % len(staff.concierges)][0]
         switched = _between(rng, assigned_at, end)
-        assignments.append((f"asg_{profile.number:06d}_1", cid, previous,
-                            format_timestamp(assigned_at), format_timestamp(switched),
-                            format_timestamp(switched)))  # fmt: skip
+        assignments.append(
+            (
+                f"asg_{profile.number:06d}_1",
+                cid,
+                previous,
+                format_timestamp(assigned_at),
+                format_timestamp(switched),
+                format_timestamp(switched),
+            )
+        )
         assigned_at = switched
     unassigned = deleted
-    assignments.append((f"asg_{profile.number:06d}_{len(assignments) + 1}", cid, concierge,
-                        format_timestamp(assigned_at), unassigned,
-                        unassigned or format_timestamp(assigned_at)))  # fmt: skip
+    assignments.append(
+        (
+            f"asg_{profile.number:06d}_{len(assignments) + 1}",
+            cid,
+            concierge,
+            format_timestamp(assigned_at),
+            unassigned,
+            unassigned or format_timestamp(assigned_at),
+        )
+    )
 
     appointments = []
     for number in range(int(rng.choice(5, p=[0.3, 0.3, 0.2, 0.12, 0.08]))):
         wanted_type = ADVISOR_TYPES[int(rng.choice(3, p=ADVISOR_TYPE_WEIGHTS))]
-        candidates = [
-            i for i, (t, states) in enumerate(zip(staff.advisor_types, staff.advisor_states,
-                                                  strict=True))
-            if t == wanted_type and profile.state in states
-        ] or [i for i, t in enumerate(staff.advisor_types) if t == wanted_type] or [0]  # fmt: skip
+        candidates = (
+            [
+                i
+                for i, (t, states) in enumerate(
+                    zip(staff.advisor_types, staff.advisor_states, strict=True)
+                )
+                if t == wanted_type and profile.state in states
+            ]
+            or [i for i, t in enumerate(staff.advisor_types) if t == wanted_type]
+            or [0]
+        )
         advisor = staff.advisors[candidates[int(rng.integers(0, len(candidates)))]]
         booked_at = _between(rng, signup, end)
         scheduled_for = booked_at + dt.timedelta(
@@ -159,12 +197,23 @@ def generate_advice(
         else:
             status = str(rng.choice(["completed", "cancelled", "no_show"], p=[0.8, 0.13, 0.07]))
             updated = min(scheduled_for + dt.timedelta(hours=2), calendar.end_of_day_utc())
-        appointment_type = APPOINTMENT_TYPE_BY_ADVISOR[staff.advisor_types[candidates[0]]][0]
+        kinds = APPOINTMENT_TYPE_BY_ADVISOR[wanted_type]
+        appointment_type = kinds[int(rng.integers(0, len(kinds)))]
         appointments.append(
-            (f"apt_{profile.number:06d}_{number + 1}", cid, advisor[0], concierge,
-             appointment_type, status, format_timestamp(scheduled_for), 45,
-             format_timestamp(booked_at), format_timestamp(updated), None)
-        )  # fmt: skip
+            (
+                f"apt_{profile.number:06d}_{number + 1}",
+                cid,
+                advisor[0],
+                concierge,
+                appointment_type,
+                status,
+                format_timestamp(scheduled_for),
+                45,
+                format_timestamp(booked_at),
+                format_timestamp(updated),
+                None,
+            )
+        )
 
     goals = []
     for number in range(int(rng.integers(0, 4))):
@@ -175,10 +224,18 @@ def generate_advice(
         status = str(rng.choice(["active", "achieved", "abandoned"], p=[0.8, 0.1, 0.1]))
         updated = _between(rng, created, end) if status != "active" else created
         goals.append(
-            (f"goal_{profile.number:06d}_{number + 1}", cid, goal_type, format_usd(target),
-             target_date.isoformat(), status, format_timestamp(created),
-             format_timestamp(updated), deleted)
-        )  # fmt: skip
+            (
+                f"goal_{profile.number:06d}_{number + 1}",
+                cid,
+                goal_type,
+                format_usd(target),
+                target_date.isoformat(),
+                status,
+                format_timestamp(created),
+                format_timestamp(updated),
+                deleted,
+            )
+        )
 
     manual_assets = []
     other_assets = 0
@@ -194,19 +251,34 @@ def generate_advice(
             asset_type, description = "vehicle", "Car"
         created = _between(rng, signup, end)
         manual_assets.append(
-            (f"ast_{profile.number:06d}_{len(manual_assets) + 1}", cid, asset_type, description,
-             f"{value // 100}.{value % 100:02d}", format_timestamp(created), format_timestamp(created),
-             deleted)
-        )  # fmt: skip
+            (
+                f"ast_{profile.number:06d}_{len(manual_assets) + 1}",
+                cid,
+                asset_type,
+                description,
+                f"{value // 100}.{value % 100:02d}",
+                format_timestamp(created),
+                format_timestamp(created),
+                deleted,
+            )
+        )
         if profile.deleted_at is None:
             other_assets += value
 
     plaid_items = [
-        (item.item_id, cid, item.institution.institution_id, item.institution.name,
-         item.access_token, ",".join(item.products), format_timestamp(item.linked_at),
-         deleted or format_timestamp(item.linked_at), deleted)
+        (
+            item.item_id,
+            cid,
+            item.institution.institution_id,
+            item.institution.name,
+            item.access_token,
+            ",".join(item.products),
+            format_timestamp(item.linked_at),
+            deleted or format_timestamp(item.linked_at),
+            deleted,
+        )
         for item in finances.items
-    ]  # fmt: skip
+    ]
 
     uploads = []
     upload_start = max(signup, dt.datetime(calendar.as_of.year, 1, 31, tzinfo=dt.UTC))
@@ -214,10 +286,21 @@ def generate_advice(
         if upload_start >= end:
             break
         uploaded = _between(rng, upload_start, end)
-        file_name = f"{cid}_{document_type}_{tax_year}.{'pdf' if rng.random() < 0.6 else 'csv'}"
+        # Equity platforms export CSV; tax forms come as PDF (60%) or CSV.
+        is_pdf = rng.random() < 0.6 and document_type != "equity_grant_export"
+        file_name = f"{cid}_{document_type}_{tax_year}.{'pdf' if is_pdf else 'csv'}"
         uploads.append(
-            (f"upl_{profile.number:06d}_{number + 1}", cid, document_type, tax_year, file_name,
-             format_timestamp(uploaded), format_timestamp(uploaded), deleted)
-        )  # fmt: skip
-    return AdviceRows(assignments, appointments, goals, manual_assets, plaid_items, uploads,
-                      other_assets)  # fmt: skip
+            (
+                f"upl_{profile.number:06d}_{number + 1}",
+                cid,
+                document_type,
+                tax_year,
+                file_name,
+                format_timestamp(uploaded),
+                format_timestamp(uploaded),
+                deleted,
+            )
+        )
+    return AdviceRows(
+        assignments, appointments, goals, manual_assets, plaid_items, uploads, other_assets
+    )

@@ -53,6 +53,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
 def _port(text: str) -> int:
     value = _non_negative_int(text)
     if value > 65535:
@@ -70,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--seed", type=_non_negative_int, default=42, help="random seed (42)")
     build.add_argument(
         "--as-of", type=_iso_date, required=True, help="last day of the world, YYYY-MM-DD"
+    )
+    build.add_argument(
+        "--broken-document-share",
+        type=_share,
+        default=None,
+        help="share of landing-area documents broken on purpose (0-1, default 0.1)",
     )
     build.add_argument(
         "--app-db-url",
@@ -101,6 +117,11 @@ def _run_build(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             app_database_url=args.app_db_url,
             progress=progress,
+            **(
+                {"broken_document_share": args.broken_document_share}
+                if args.broken_document_share is not None
+                else {}
+            ),
         )
     except ValueError as error:
         print(f"sandbox build: error: {error}", file=sys.stderr)

@@ -99,8 +99,22 @@ def generate_grants(
         exercise_date = None
         if grant_type in {"ISO", "NSO"} and rng.random() < 0.25:
             exercise_date = calendar.as_of - dt.timedelta(days=180)
-            probe = GrantRecord("", "", "", False, None, grant_type, grant_date, shares, strike,
-                                grant_date, 1, None, 0, None)  # fmt: skip
+            probe = GrantRecord(
+                "",
+                "",
+                "",
+                False,
+                None,
+                grant_type,
+                grant_date,
+                shares,
+                strike,
+                grant_date,
+                1,
+                None,
+                0,
+                None,
+            )
             exercised = int(vested_shares(probe, exercise_date) * float(rng.uniform(0.2, 1.0)))
             if exercised == 0:
                 exercise_date = None

@@ -37,8 +37,8 @@ UTM_SOURCE_BY_CHANNEL = {
 
 
 def _iso_ms(moment: dt.datetime) -> str:
-    """UTC timestamp with milliseconds and a Z, as Segment writes them."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """UTC timestamp with milliseconds and a Z, as Segment writes them (input is UTC)."""
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 class EventLog:
@@ -74,26 +74,70 @@ class EventLog:
             seen = signup - dt.timedelta(seconds=int(rng.integers(60, 14 * 86_400)))
             page_context = dict(context)
             if campaign:
-                page_context["campaign"] = {"source": campaign[0], "medium": campaign[1],
-                                            "name": "wealth_advice_2025"}  # fmt: skip
-            events.append((seen, {"type": "page", "name": "Landing", "userId": None,
-                                  "properties": {"path": "/", "title": "Landing",
-                                                 "url": "https://app.example/"},
-                                  "context": page_context}))  # fmt: skip
-        traits = {"email": profile.email, "state": profile.state,
-                  "signup_channel": profile.signup_channel,
-                  "created_at": signup.strftime("%Y-%m-%dT%H:%M:%SZ")}  # fmt: skip
-        events.append((signup, {"type": "identify", "userId": profile.client_id,
-                                "traits": traits, "context": context}))  # fmt: skip
-        events.append((signup + dt.timedelta(seconds=1),
-                       {"type": "track", "event": "Signed Up", "userId": profile.client_id,
-                        "properties": {"signup_channel": profile.signup_channel},
-                        "context": context}))  # fmt: skip
+                page_context["campaign"] = {
+                    "source": campaign[0],
+                    "medium": campaign[1],
+                    "name": "wealth_advice_2025",
+                }
+            events.append(
+                (
+                    seen,
+                    {
+                        "type": "page",
+                        "name": "Landing",
+                        "userId": None,
+                        "properties": {
+                            "path": "/",
+                            "title": "Landing",
+                            "url": "https://app.example/",
+                        },
+                        "context": page_context,
+                    },
+                )
+            )
+        traits = {
+            "email": profile.email,
+            "state": profile.state,
+            "signup_channel": profile.signup_channel,
+            "created_at": signup.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        events.append(
+            (
+                signup,
+                {
+                    "type": "identify",
+                    "userId": profile.client_id,
+                    "traits": traits,
+                    "context": context,
+                },
+            )
+        )
+        events.append(
+            (
+                signup + dt.timedelta(seconds=1),
+                {
+                    "type": "track",
+                    "event": "Signed Up",
+                    "userId": profile.client_id,
+                    "properties": {"signup_channel": profile.signup_channel},
+                    "context": context,
+                },
+            )
+        )
         for moment, event_name, properties in milestones:
             if signup <= moment <= end:
-                events.append((moment, {"type": "track", "event": event_name,
-                                        "userId": profile.client_id, "properties": properties,
-                                        "context": context}))  # fmt: skip
+                events.append(
+                    (
+                        moment,
+                        {
+                            "type": "track",
+                            "event": event_name,
+                            "userId": profile.client_id,
+                            "properties": properties,
+                            "context": context,
+                        },
+                    )
+                )
         # Weekly sessions, with retention decaying from the sign-up week.
         weeks = int((end - signup).total_seconds() // (7 * 86_400))
         if weeks > 0:
@@ -104,16 +148,30 @@ class EventLog:
                 moment = signup + dt.timedelta(weeks=week, seconds=int(offsets[week]))
                 for position, page in enumerate(("Dashboard", APP_PAGES[int(pages[week])])):
                     path = "/" + page.lower().replace(" ", "-")
-                    events.append((moment + dt.timedelta(seconds=40 * position),
-                                   {"type": "page", "name": page, "userId": profile.client_id,
-                                    "properties": {"path": path, "title": page,
-                                                   "url": f"https://app.example{path}"},
-                                    "context": context}))  # fmt: skip
+                    events.append(
+                        (
+                            moment + dt.timedelta(seconds=40 * position),
+                            {
+                                "type": "page",
+                                "name": page,
+                                "userId": profile.client_id,
+                                "properties": {
+                                    "path": path,
+                                    "title": page,
+                                    "url": f"https://app.example{path}",
+                                },
+                                "context": context,
+                            },
+                        )
+                    )
 
         last_instant = self.calendar.end_of_day_utc()
-        delays = rng.random((len(events), 3))
-        message_ids = [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in events]
-        for (moment, body), delay, message_id in zip(events, delays, message_ids, strict=True):
+        delays = rng.random((len(events), 3)).tolist()
+        id_bytes = rng.bytes(16 * len(events))
+        # Contexts repeat within a client: serialise each once and splice it into lines.
+        context_json: dict[int, str] = {}
+        for index, ((moment, body), delay) in enumerate(zip(events, delays, strict=True)):
+            message_id = str(uuid.UUID(bytes=id_bytes[16 * index : 16 * index + 16], version=4))
             moment = moment.replace(microsecond=int(delay[2] * 1000) * 1000)
             received = moment + dt.timedelta(seconds=1 + int(delay[0] * 5))
             if delay[1] < LATE_SHARE:
@@ -126,23 +184,28 @@ class EventLog:
                 "anonymousId": anonymous_id,
                 "userId": body.get("userId"),
                 "timestamp": _iso_ms(moment),
-                "receivedAt": _iso_ms(received),
             }
-            for key in ("event", "name", "traits", "properties", "context"):
+            for key in ("event", "name", "traits", "properties"):
                 if key in body:
                     message[key] = body[key]
-            line = json.dumps(message, sort_keys=True, separators=(",", ":"))
-            self._add(received, message_id, line)
+            context = body["context"]
+            if id(context) not in context_json:
+                context_json[id(context)] = json.dumps(
+                    context, sort_keys=True, separators=(",", ":")
+                )
+            head = json.dumps(message, sort_keys=True, separators=(",", ":"))[:-1]
+            tail = ',"context":' + context_json[id(context)] + ',"receivedAt":"'
+            received_text = _iso_ms(received)
+            self._add(received, received_text, message_id, head + tail + received_text + '"}')
             if delay[1] > 1 - DUPLICATE_SHARE:
                 again = received + dt.timedelta(days=1)
                 if again <= last_instant:
-                    duplicate = dict(message, receivedAt=_iso_ms(again))
-                    self._add(again, message_id,
-                              json.dumps(duplicate, sort_keys=True, separators=(",", ":")))  # fmt: skip
+                    again_text = _iso_ms(again)
+                    self._add(again, again_text, message_id, head + tail + again_text + '"}')
         return self.lines
 
-    def _add(self, received: dt.datetime, message_id: str, line: str) -> None:
-        self.lines.append((received.date().isoformat(), _iso_ms(received), message_id, line))
+    def _add(self, received: dt.datetime, received_text: str, message_id: str, line: str) -> None:
+        self.lines.append((received_text[:10], received_text, message_id, line))
 
     def merge(self, lines: list[tuple[str, str, str, str]]) -> None:
         """Add lines produced by `client_events` (possibly in another process)."""

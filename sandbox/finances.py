@@ -20,7 +20,7 @@ import numpy as np
 from sandbox.clock import HISTORY_DAYS, WorldCalendar
 from sandbox.equity import GrantRecord, generate_grants, public_vest_events
 from sandbox.households import ClientProfile
-from sandbox.market import CASH_KEY, MONEY_MARKET_KEY, SECURITIES, SECURITY_INDEX, Market
+from sandbox.market import MONEY_MARKET_KEY, SECURITIES, SECURITY_INDEX, Market
 from sandbox.reference import ACCOUNT_KINDS, EMPLOYERS, INSTITUTIONS, Institution
 from sandbox.seeding import Stream, rng_for
 
@@ -28,22 +28,118 @@ from sandbox.seeding import Stream, rng_for
 # typical amount in USD, relative frequency). Categories are Plaid's personal finance
 # categories (v2 taxonomy).
 CARD_MERCHANTS: tuple[tuple[str, str, str, str, str, float, float], ...] = (
-    ("SQ *BLUE BOTTLE COFFEE", "Blue Bottle Coffee", "FOOD_AND_DRINK", "FOOD_AND_DRINK_COFFEE", "in store", 9.0, 5.0),
-    ("TRADER JOES #552", "Trader Joe's", "FOOD_AND_DRINK", "FOOD_AND_DRINK_GROCERIES", "in store", 85.0, 6.0),
-    ("WHOLEFDS MKT 10234", "Whole Foods Market", "FOOD_AND_DRINK", "FOOD_AND_DRINK_GROCERIES", "in store", 120.0, 4.0),
-    ("DOORDASH*THAI BASIL", "DoorDash", "FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT", "online", 42.0, 4.0),
-    ("OLIVE & VINE BISTRO", "Olive & Vine Bistro", "FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT", "in store", 95.0, 3.0),
-    ("AMZN MKTP US*2K4", "Amazon", "GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_ONLINE_MARKETPLACES", "online", 60.0, 6.0),
-    ("TARGET T-1432", "Target", "GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_SUPERSTORES", "in store", 70.0, 3.0),
+    (
+        "SQ *BLUE BOTTLE COFFEE",
+        "Blue Bottle Coffee",
+        "FOOD_AND_DRINK",
+        "FOOD_AND_DRINK_COFFEE",
+        "in store",
+        9.0,
+        5.0,
+    ),
+    (
+        "TRADER JOES #552",
+        "Trader Joe's",
+        "FOOD_AND_DRINK",
+        "FOOD_AND_DRINK_GROCERIES",
+        "in store",
+        85.0,
+        6.0,
+    ),
+    (
+        "WHOLEFDS MKT 10234",
+        "Whole Foods Market",
+        "FOOD_AND_DRINK",
+        "FOOD_AND_DRINK_GROCERIES",
+        "in store",
+        120.0,
+        4.0,
+    ),
+    (
+        "DOORDASH*THAI BASIL",
+        "DoorDash",
+        "FOOD_AND_DRINK",
+        "FOOD_AND_DRINK_RESTAURANT",
+        "online",
+        42.0,
+        4.0,
+    ),
+    (
+        "OLIVE & VINE BISTRO",
+        "Olive & Vine Bistro",
+        "FOOD_AND_DRINK",
+        "FOOD_AND_DRINK_RESTAURANT",
+        "in store",
+        95.0,
+        3.0,
+    ),
+    (
+        "AMZN MKTP US*2K4",
+        "Amazon",
+        "GENERAL_MERCHANDISE",
+        "GENERAL_MERCHANDISE_ONLINE_MARKETPLACES",
+        "online",
+        60.0,
+        6.0,
+    ),
+    (
+        "TARGET T-1432",
+        "Target",
+        "GENERAL_MERCHANDISE",
+        "GENERAL_MERCHANDISE_SUPERSTORES",
+        "in store",
+        70.0,
+        3.0,
+    ),
     ("SHELL OIL 5744", "Shell", "TRANSPORTATION", "TRANSPORTATION_GAS", "in store", 55.0, 3.0),
-    ("UBER *TRIP", "Uber", "TRANSPORTATION", "TRANSPORTATION_TAXIS_AND_RIDE_SHARES", "online", 28.0, 3.0),
-    ("NETFLIX.COM", "Netflix", "ENTERTAINMENT", "ENTERTAINMENT_TV_AND_MOVIES", "online", 15.49, 1.0),
-    ("SPOTIFY USA", "Spotify", "ENTERTAINMENT", "ENTERTAINMENT_MUSIC_AND_AUDIO", "online", 11.99, 1.0),
+    (
+        "UBER *TRIP",
+        "Uber",
+        "TRANSPORTATION",
+        "TRANSPORTATION_TAXIS_AND_RIDE_SHARES",
+        "online",
+        28.0,
+        3.0,
+    ),
+    (
+        "NETFLIX.COM",
+        "Netflix",
+        "ENTERTAINMENT",
+        "ENTERTAINMENT_TV_AND_MOVIES",
+        "online",
+        15.49,
+        1.0,
+    ),
+    (
+        "SPOTIFY USA",
+        "Spotify",
+        "ENTERTAINMENT",
+        "ENTERTAINMENT_MUSIC_AND_AUDIO",
+        "online",
+        11.99,
+        1.0,
+    ),
     ("DELTA AIR 0062", "Delta Air Lines", "TRAVEL", "TRAVEL_FLIGHTS", "online", 420.0, 0.6),
     ("MARRIOTT BOSTON", "Marriott", "TRAVEL", "TRAVEL_LODGING", "in store", 380.0, 0.5),
-    ("CVS/PHARMACY #1021", "CVS", "MEDICAL", "MEDICAL_PHARMACIES_AND_SUPPLEMENTS", "in store", 32.0, 1.5),
-    ("EQUINOX FITNESS", "Equinox", "PERSONAL_CARE", "PERSONAL_CARE_GYMS_AND_FITNESS_CENTERS", "in store", 95.0, 0.5),
-)  # fmt: skip
+    (
+        "CVS/PHARMACY #1021",
+        "CVS",
+        "MEDICAL",
+        "MEDICAL_PHARMACIES_AND_SUPPLEMENTS",
+        "in store",
+        32.0,
+        1.5,
+    ),
+    (
+        "EQUINOX FITNESS",
+        "Equinox",
+        "PERSONAL_CARE",
+        "PERSONAL_CARE_GYMS_AND_FITNESS_CENTERS",
+        "in store",
+        95.0,
+        0.5,
+    ),
+)
 
 # Categories the cash-drag rule does not count as spending (moves between own
 # accounts and card payments, which would double count the card purchases).
@@ -61,8 +157,12 @@ NON_SPENDING_DETAILED_CATEGORIES: frozenset[str] = frozenset(
 FIXED_DESCRIPTIONS: tuple[tuple[str, str | None, str, str], ...] = (
     ("CLIENT INVOICE DEPOSIT", None, "INCOME", "INCOME_OTHER_INCOME"),
     ("ZELLE RENT PAYMENT", None, "RENT_AND_UTILITIES", "RENT_AND_UTILITIES_RENT"),
-    ("PACIFIC POWER UTIL", "Pacific Power", "RENT_AND_UTILITIES",
-     "RENT_AND_UTILITIES_GAS_AND_ELECTRICITY"),
+    (
+        "PACIFIC POWER UTIL",
+        "Pacific Power",
+        "RENT_AND_UTILITIES",
+        "RENT_AND_UTILITIES_GAS_AND_ELECTRICITY",
+    ),
     ("COMCAST XFINITY", "Xfinity", "RENT_AND_UTILITIES", "RENT_AND_UTILITIES_INTERNET_AND_CABLE"),
     ("INTEREST CHARGE ON PURCHASES", None, "BANK_FEES", "BANK_FEES_INTEREST_CHARGE"),
     ("PAYMENT - THANK YOU", None, "LOAN_PAYMENTS", "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"),
@@ -79,7 +179,7 @@ FIXED_DESCRIPTIONS: tuple[tuple[str, str | None, str, str], ...] = (
     ("TRANSFER TO CHECKING", None, "TRANSFER_OUT", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
     ("TRANSFER FROM SAVINGS", None, "TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER"),
     ("INTEREST PAYMENT", None, "INCOME", "INCOME_INTEREST_EARNED"),
-)  # fmt: skip
+)
 
 
 def _description_catalog() -> tuple[tuple[str, str | None, str, str, str], ...]:
@@ -93,12 +193,18 @@ def _description_catalog() -> tuple[tuple[str, str | None, str, str, str], ...]:
         (f"{employer.name.upper()} PAYROLL", employer.name, "INCOME", "INCOME_WAGES", "other")
         for employer in EMPLOYERS
     ]
-    base += [(name, merchant, primary, detailed, "other")
-             for name, merchant, primary, detailed in FIXED_DESCRIPTIONS]  # fmt: skip
-    base += [(raw, clean, primary, detailed, channel)
-             for raw, clean, primary, detailed, channel, _, _ in CARD_MERCHANTS]  # fmt: skip
-    cleaned = [(merchant or name.title(), merchant or name.title(), primary, detailed, channel)
-               for name, merchant, primary, detailed, channel in base]  # fmt: skip
+    base += [
+        (name, merchant, primary, detailed, "other")
+        for name, merchant, primary, detailed in FIXED_DESCRIPTIONS
+    ]
+    base += [
+        (raw, clean, primary, detailed, channel)
+        for raw, clean, primary, detailed, channel, _, _ in CARD_MERCHANTS
+    ]
+    cleaned = [
+        (merchant or name.title(), merchant or name.title(), primary, detailed, channel)
+        for name, merchant, primary, detailed, channel in base
+    ]
     return tuple(base + cleaned)
 
 
@@ -112,11 +218,20 @@ CLEANED_DESCRIPTION = {i: i + len(DESCRIPTIONS) // 2 for i in range(len(DESCRIPT
 # Binary layouts of the Plaid store's transaction files (see sandbox.plaid_store).
 # Days are numbers since the history start; -1 means "none".
 BANK_TRANSACTION_DTYPE = np.dtype(
-    [("transaction_id", "S37"), ("account_position", "i1"), ("day", "i2"),
-     ("amount_cents", "i8"), ("description", "i2"), ("pending", "i1"),
-     ("pending_row", "i4"), ("appear_day", "i2"), ("modified_day", "i2"),
-     ("modified_description", "i2"), ("removed_day", "i2")]
-)  # fmt: skip
+    [
+        ("transaction_id", "S37"),
+        ("account_position", "i1"),
+        ("day", "i2"),
+        ("amount_cents", "i8"),
+        ("description", "i2"),
+        ("pending", "i1"),
+        ("pending_row", "i4"),
+        ("appear_day", "i2"),
+        ("modified_day", "i2"),
+        ("modified_description", "i2"),
+        ("removed_day", "i2"),
+    ]
+)
 # Investment transaction kinds: (Plaid type, Plaid subtype, name template).
 INVESTMENT_KINDS: tuple[tuple[str, str, str], ...] = (
     ("buy", "buy", "BUY {security}"),
@@ -130,20 +245,35 @@ INVESTMENT_KIND_INDEX = {
     (kind, subtype): i for i, (kind, subtype, _) in enumerate(INVESTMENT_KINDS)
 }
 INVESTMENT_TRANSACTION_DTYPE = np.dtype(
-    [("investment_transaction_id", "S37"), ("account_position", "i1"), ("security", "i2"),
-     ("day", "i2"), ("kind", "i1"), ("quantity", "f8"), ("amount_cents", "i8"),
-     ("price_cents", "i8"), ("fees_cents", "i8")]
-)  # fmt: skip
+    [
+        ("investment_transaction_id", "S37"),
+        ("account_position", "i1"),
+        ("security", "i2"),
+        ("day", "i2"),
+        ("kind", "i1"),
+        ("quantity", "f8"),
+        ("amount_cents", "i8"),
+        ("price_cents", "i8"),
+        ("fees_cents", "i8"),
+    ]
+)
 LOT_DTYPE = np.dtype(
-    [("lot_id", "S37"), ("account_position", "i1"), ("security", "i2"), ("acquired_day", "i4"),
-     ("quantity", "f8"), ("cost_basis_cents", "i8"), ("valid_from_day", "i4"),
-     ("valid_to_day", "i4")]
-)  # fmt: skip
+    [
+        ("lot_id", "S37"),
+        ("account_position", "i1"),
+        ("security", "i2"),
+        ("acquired_day", "i4"),
+        ("quantity", "f8"),
+        ("cost_basis_cents", "i8"),
+        ("valid_from_day", "i4"),
+        ("valid_to_day", "i4"),
+    ]
+)
 # valid_to_day of a lot segment still open at as-of.
 OPEN_LOT_SENTINEL_DAY = 1_000_000
 
 # Share of snapshot-window transactions that change after they first appear.
-MODIFIED_SHARE = 0.05
+MODIFIED_SHARE = 0.08
 PENDING_SHARE = 0.06
 # Savings accounts earn this APY (paid monthly).
 SAVINGS_APY_PCT = 4.0
@@ -151,10 +281,6 @@ SAVINGS_APY_PCT = 4.0
 MATCH_RATE = 0.5
 MATCH_CAP_PCT_OF_SALARY = 6.0
 RSU_SUPPLEMENTAL_WITHHOLDING_PCT = 22.0
-
-
-def _pct_to_fraction(pct: float) -> float:
-    return pct / 100.0
 
 
 @dataclass
@@ -344,7 +470,6 @@ class _Simulation:
         self.account_position: dict[str, int] = {}
         self.bank_records = np.zeros(0, dtype=BANK_TRANSACTION_DTYPE)
         self.pending_rows: list[tuple[object, ...]] = []
-        self.cash_by_day: dict[str, list[int]] = {}
         self.dates = calendar._history_dates
         self.iso_dates = calendar.history_iso_dates
         self.closes = market.history_closes(calendar)
@@ -381,9 +506,9 @@ class _Simulation:
         kind = self.account_kinds[account]
         sign = 1 if ACCOUNT_KINDS[kind].plaid_type == "credit" else -1
         self.deltas[account][day] += sign * amount_cents
-        if amount_cents > 0 and detailed not in NON_SPENDING_DETAILED_CATEGORIES:
-            if day > HISTORY_DAYS - 1 - 365:
-                self.spending_cents += amount_cents
+        is_spending = amount_cents > 0 and detailed not in NON_SPENDING_DETAILED_CATEGORIES
+        if is_spending and day > HISTORY_DAYS - 1 - 365:
+            self.spending_cents += amount_cents
         description = DESCRIPTION_INDEX[(name, merchant, primary, detailed, channel)]
         self.pending_rows.append((self.account_position[account], day, amount_cents, description))
 
@@ -402,17 +527,56 @@ class _Simulation:
                 if draws[index][1] < PENDING_SHARE and appear_day + 1 <= last_day:
                     # Shown first as a pending authorisation under another id, which is
                     # removed when the posted transaction appears a day later.
-                    records.append((ids[2 * index + 1], position, day, cents, description, 1, -1,
-                                    appear_day, -1, -1, appear_day + 1))  # fmt: skip
-                    records.append((transaction_id, position, day, cents, description, 0,
-                                    len(records) - 1, appear_day + 1, -1, -1, -1))  # fmt: skip
+                    records.append(
+                        (
+                            ids[2 * index + 1],
+                            position,
+                            day,
+                            cents,
+                            description,
+                            1,
+                            -1,
+                            appear_day,
+                            -1,
+                            -1,
+                            appear_day + 1,
+                        )
+                    )
+                    records.append(
+                        (
+                            transaction_id,
+                            position,
+                            day,
+                            cents,
+                            description,
+                            0,
+                            len(records) - 1,
+                            appear_day + 1,
+                            -1,
+                            -1,
+                            -1,
+                        )
+                    )
                     continue
                 if draws[index][2] < MODIFIED_SHARE and appear_day + 1 <= last_day:
                     # The institution cleans up the descriptor a day later.
                     modified_day = appear_day + 1
                     modified_description = CLEANED_DESCRIPTION.get(description, description)
-            records.append((transaction_id, position, day, cents, description, 0, -1, appear_day,
-                            modified_day, modified_description, -1))  # fmt: skip
+            records.append(
+                (
+                    transaction_id,
+                    position,
+                    day,
+                    cents,
+                    description,
+                    0,
+                    -1,
+                    appear_day,
+                    modified_day,
+                    modified_description,
+                    -1,
+                )
+            )
         self.bank_records = np.array(records, dtype=BANK_TRANSACTION_DTYPE)
 
     # -- investments ---------------------------------------------------------------
@@ -448,13 +612,30 @@ class _Simulation:
     ) -> None:
         security = SECURITY_INDEX[key] if key else -1
         self.investment_rows.append(
-            (self.ids.one(), self.account_position[account], security, day,
-             INVESTMENT_KIND_INDEX[kind], quantity, amount_cents, price_cents, fees_cents)
-        )  # fmt: skip
+            (
+                self.ids.one(),
+                self.account_position[account],
+                security,
+                day,
+                INVESTMENT_KIND_INDEX[kind],
+                quantity,
+                amount_cents,
+                price_cents,
+                fees_cents,
+            )
+        )
 
     def sell(self, account: str, day: int, key: str, fraction: float, is_taxable: bool) -> None:
-        """Sell `fraction` of the open position in `key`, first-in first-out."""
-        open_lots = [lot for lot in self.lots[account] if lot.security_key == key]
+        """Sell `fraction` of the position in `key` held on `day`, first-in first-out.
+
+        Buys are simulated before sells, so lots bought after `day` are left alone;
+        sells of one account run in date order.
+        """
+        open_lots = [
+            lot
+            for lot in self.lots[account]
+            if lot.security_key == key and self.calendar.day_index(lot.acquired_on) <= day
+        ]
         total = sum(lot.quantity for lot in open_lots)
         to_sell = round(total * fraction, 6)
         if to_sell <= 0:
@@ -493,20 +674,41 @@ class _Simulation:
         self.cash_deltas[account][day] += amount
         self.investment_row(account, day, key, ("sell", "sell"), -sold_quantity, -amount, price)
 
-    def position_quantity(self, account: str, key: str) -> float:
-        return sum(lot.quantity for lot in self.lots[account] if lot.security_key == key)
+    def quantities_held(self, account: str, key: str, days: list[int]) -> list[float]:
+        """Shares of `key` held in `account` at the end of each of `days`."""
+        held = [0.0] * len(days)
+        for lot in self.lots[account] + self.closed_lots:
+            if lot.account_id != account or lot.security_key != key:
+                continue
+            acquired_day = self.calendar.day_index(lot.acquired_on)
+            final = (lot.quantity, lot.cost_basis_cents, lot.segment_start_day, HISTORY_DAYS + 1)
+            for quantity, _cost, start, end in [*lot.segments, final]:
+                first = max(start, acquired_day)
+                for position, day in enumerate(days):
+                    if first <= day < end:
+                        held[position] += quantity
+        return held
 
 
 # Portfolios per account kind: (security key, target weight).
 PORTFOLIOS: dict[str, tuple[tuple[str, float], ...]] = {
-    "brokerage": (("TMKT", 0.35), ("SPXI", 0.2), ("INTL", 0.1), ("TECH", 0.1), ("ORCD", 0.08),
-                  ("MRGY", 0.05), ("SLVR", 0.05), ("PHRM", 0.04), (MONEY_MARKET_KEY, 0.03)),
+    "brokerage": (
+        ("TMKT", 0.35),
+        ("SPXI", 0.2),
+        ("INTL", 0.1),
+        ("TECH", 0.1),
+        ("ORCD", 0.08),
+        ("MRGY", 0.05),
+        ("SLVR", 0.05),
+        ("PHRM", 0.04),
+        (MONEY_MARKET_KEY, 0.03),
+    ),
     "ira": (("SPXI", 0.4), ("INTL", 0.2), ("AGGB", 0.25), ("GRWF", 0.15)),
     "roth": (("TMKT", 0.5), ("TECH", 0.2), ("GRWF", 0.3)),
     "401k": (("TD2050", 0.6), ("TD2060", 0.2), ("BNDF", 0.2)),
     "hsa": (("SPXI", 0.7), (MONEY_MARKET_KEY, 0.3)),
     "crypto": (("BTC", 0.7), ("ETH", 0.3)),
-}  # fmt: skip
+}
 
 
 def _starting_value_cents(profile: ClientProfile, kind: str, rng: np.random.Generator) -> int:
@@ -539,7 +741,8 @@ def generate_finances(
     items: dict[str, Item] = {}
     accounts: list[Account] = []
     account_by_kind: dict[str, str] = {}
-    end_of_world = calendar.end_of_day_utc()
+    # Items are linked while the client is active, in the first quarter of that time.
+    link_window_end = profile.deleted_at or calendar.end_of_day_utc()
     signup = profile.created_at
     for kind_label in kinds:
         kind = "credit_card" if kind_label == "credit_card_2" else kind_label
@@ -551,21 +754,34 @@ def generate_finances(
         item = items.get(institution.institution_id)
         if item is None:
             link_seconds = int(
-                rng.integers(0, max(int((end_of_world - signup).total_seconds()) // 4, 2))
+                rng.integers(0, max(int((link_window_end - signup).total_seconds()) // 4, 2))
             )
-            products = _products_for(institution)
-            item = Item(sim.ids.one(), profile.client_id, institution, sim.ids.token(), products,
-                        signup + dt.timedelta(seconds=link_seconds))  # fmt: skip
+            item = Item(
+                sim.ids.one(),
+                profile.client_id,
+                institution,
+                sim.ids.token(),
+                (),
+                signup + dt.timedelta(seconds=link_seconds),
+            )
             items[institution.institution_id] = item
         account_id = sim.ids.one()
         item.account_ids.append(account_id)
         mask = f"{int(rng.integers(0, 10_000)):04d}"
         spec = ACCOUNT_KINDS[kind]
         accounts.append(
-            Account(account_id, item.item_id, profile.client_id, kind,
-                    f"{institution.name.split()[0]} {spec.display_name}",
-                    f"{institution.name} {spec.display_name}", mask, [], [])
-        )  # fmt: skip
+            Account(
+                account_id,
+                item.item_id,
+                profile.client_id,
+                kind,
+                f"{institution.name.split()[0]} {spec.display_name}",
+                f"{institution.name} {spec.display_name}",
+                mask,
+                [],
+                [],
+            )
+        )
         account_by_kind.setdefault(kind_label, account_id)
         sim.account_kinds[account_id] = kind
         sim.account_position[account_id] = len(accounts) - 1
@@ -573,6 +789,11 @@ def generate_finances(
         if spec.plaid_type == "investment":
             sim.lots[account_id] = []
             sim.cash_deltas[account_id] = np.zeros(HISTORY_DAYS, dtype=np.int64)
+
+    for item in items.values():
+        item.products = _products_for(
+            {sim.account_kinds[account_id] for account_id in item.account_ids}
+        )
 
     # -- income, deferrals, equity ---------------------------------------------------
     salary_cents = round(profile.annual_income_usd * 100)
@@ -616,24 +837,61 @@ def generate_finances(
 
     for day in sim.month_days(1) + sim.month_days(15):
         if profile.employer is not None:
-            sim.post(checking, day, -net_monthly_cents // 2, f"{employer_label} PAYROLL",
-                     profile.employer_name, "INCOME", "INCOME_WAGES", "other")  # fmt: skip
+            sim.post(
+                checking,
+                day,
+                -net_monthly_cents // 2,
+                f"{employer_label} PAYROLL",
+                profile.employer_name,
+                "INCOME",
+                "INCOME_WAGES",
+                "other",
+            )
         elif sim.date_of(day).day == 1:
-            sim.post(checking, day, -net_monthly_cents, "CLIENT INVOICE DEPOSIT", None, "INCOME",
-                     "INCOME_OTHER_INCOME", "other")  # fmt: skip
+            sim.post(
+                checking,
+                day,
+                -net_monthly_cents,
+                "CLIENT INVOICE DEPOSIT",
+                None,
+                "INCOME",
+                "INCOME_OTHER_INCOME",
+                "other",
+            )
 
     # Liabilities first: their payments come out of checking.
     liabilities = _loans(sim, profile, account_by_kind, accounts, checking)
     if "mortgage" not in account_by_kind:
         rent_cents = round(net_monthly_cents * float(rng.uniform(0.22, 0.33)))
         for day in sim.month_days(1):
-            sim.post(checking, day, rent_cents, "ZELLE RENT PAYMENT", None, "RENT_AND_UTILITIES",
-                     "RENT_AND_UTILITIES_RENT")  # fmt: skip
+            sim.post(
+                checking,
+                day,
+                rent_cents,
+                "ZELLE RENT PAYMENT",
+                None,
+                "RENT_AND_UTILITIES",
+                "RENT_AND_UTILITIES_RENT",
+            )
     for day in sim.month_days(8):
-        sim.post(checking, day, round(float(rng.uniform(70, 260)) * 100), "PACIFIC POWER UTIL",
-                 "Pacific Power", "RENT_AND_UTILITIES", "RENT_AND_UTILITIES_GAS_AND_ELECTRICITY")  # fmt: skip
-        sim.post(checking, day + 2, 7_999, "COMCAST XFINITY", "Xfinity", "RENT_AND_UTILITIES",
-                 "RENT_AND_UTILITIES_INTERNET_AND_CABLE")  # fmt: skip
+        sim.post(
+            checking,
+            day,
+            round(float(rng.uniform(70, 260)) * 100),
+            "PACIFIC POWER UTIL",
+            "Pacific Power",
+            "RENT_AND_UTILITIES",
+            "RENT_AND_UTILITIES_GAS_AND_ELECTRICITY",
+        )
+        sim.post(
+            checking,
+            day + 2,
+            7_999,
+            "COMCAST XFINITY",
+            "Xfinity",
+            "RENT_AND_UTILITIES",
+            "RENT_AND_UTILITIES_INTERNET_AND_CABLE",
+        )
 
     # Card purchases: a Poisson number per week, merchants by frequency.
     weights = np.array([m[6] for m in CARD_MERCHANTS])
@@ -676,15 +934,36 @@ def generate_finances(
             purchases = card_month_totals.get((previous.year, previous.month, card_account), 0)
             interest = round(carried * card_apr_pct / 100 / 12)
             if interest:
-                sim.post(card_account, day - 5, interest, "INTEREST CHARGE ON PURCHASES", None,
-                         "BANK_FEES", "BANK_FEES_INTEREST_CHARGE")  # fmt: skip
+                sim.post(
+                    card_account,
+                    day - 5,
+                    interest,
+                    "INTEREST CHARGE ON PURCHASES",
+                    None,
+                    "BANK_FEES",
+                    "BANK_FEES_INTEREST_CHARGE",
+                )
             # Autopay of the statement: last month's purchases plus interest, so a
             # revolver's carried balance stays where it is.
             payment = purchases + interest
-            sim.post(card_account, day, -payment, "PAYMENT - THANK YOU", None, "LOAN_PAYMENTS",
-                     "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT")  # fmt: skip
-            sim.post(checking, day, payment, "CARD AUTOPAY", None, "LOAN_PAYMENTS",
-                     "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT")  # fmt: skip
+            sim.post(
+                card_account,
+                day,
+                -payment,
+                "PAYMENT - THANK YOU",
+                None,
+                "LOAN_PAYMENTS",
+                "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
+            )
+            sim.post(
+                checking,
+                day,
+                payment,
+                "CARD AUTOPAY",
+                None,
+                "LOAN_PAYMENTS",
+                "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
+            )
         limit = max(round(profile.annual_income_usd * 0.2 / 1000) * 1000, 5_000) * 100
         apr_rows = [
             {"apr_percentage": card_apr_pct, "apr_type": "purchase_apr"},
@@ -692,13 +971,13 @@ def generate_finances(
         ]
         _account(accounts, card_account).limit_cents = limit
         _account(accounts, card_account).liability = {
-            "aprs": apr_rows, "carried_cents": carried, "minimum_pct": 1.0,
-        }  # fmt: skip
+            "aprs": apr_rows,
+            "carried_cents": carried,
+            "minimum_pct": 1.0,
+        }
 
     # -- investment accounts ------------------------------------------------------------
-    investment_contributions = _investments(sim, profile, account_by_kind, checking,
-                                            deferral_cents + match_cents, hsa_cents)  # fmt: skip
-    del investment_contributions
+    _investments(sim, profile, account_by_kind, checking, deferral_cents + match_cents, hsa_cents)
     if _has_public_rsu_plan(profile) and "brokerage" in account_by_kind:
         rsu_income_cents, rsu_withholding_cents = _deliver_public_rsus(
             sim, grants, account_by_kind["brokerage"]
@@ -732,12 +1011,15 @@ def generate_finances(
     lot_records = _lot_records(sim)
     account_ids = [account.account_id for account in accounts]
     open_taxable = [
-        {"account_id": account_ids[position], "security_key": SECURITIES[security].key,
-         "quantity": quantity, "cost_basis_cents": cost}
+        {
+            "account_id": account_ids[position],
+            "security_key": SECURITIES[security].key,
+            "quantity": quantity,
+            "cost_basis_cents": cost,
+        }
         for _, position, security, _, quantity, cost, _, valid_to in lot_records.tolist()
-        if valid_to == OPEN_LOT_SENTINEL_DAY
-        and ACCOUNT_KINDS[accounts[position].kind].is_taxable
-    ]  # fmt: skip
+        if valid_to == OPEN_LOT_SENTINEL_DAY and ACCOUNT_KINDS[accounts[position].kind].is_taxable
+    ]
     investment_records = np.array(
         sorted(sim.investment_rows, key=lambda r: (r[3], r[1], r[4], r[2], r[0])),
         dtype=INVESTMENT_TRANSACTION_DTYPE,
@@ -764,16 +1046,16 @@ def generate_finances(
     )
 
 
-def _products_for(institution: Institution) -> tuple[str, ...]:
+def _products_for(kinds: set[str]) -> tuple[str, ...]:
+    """Plaid products of an item, from the kinds of accounts it actually holds."""
     products: list[str] = []
-    kinds = set(institution.account_kinds)
-    if kinds & {"checking", "savings", "credit_card"}:
+    if kinds & {"checking", "savings", "credit_card", "auto_loan"}:
         products.append("transactions")
     if kinds & {"brokerage", "ira", "roth", "401k", "hsa", "crypto"}:
         products.append("investments")
     if kinds & {"credit_card", "mortgage", "student_loan"}:
         products.append("liabilities")
-    return tuple(sorted(products)) or ("transactions",)
+    return tuple(sorted(products))
 
 
 def _account(accounts: list[Account], account_id: str) -> Account:
@@ -879,9 +1161,13 @@ def _loans(
             "ytd_interest_cents": ytd_interest,
             "ytd_principal_cents": ytd_principal,
             "pay_day": pay_day,
-            "property": {"street": profile.street_address, "city": profile.city,
-                         "region": profile.state, "postal_code": profile.postal_code},
-        }  # fmt: skip
+            "property": {
+                "street": profile.street_address,
+                "city": profile.city,
+                "region": profile.state,
+                "postal_code": profile.postal_code,
+            },
+        }
     return balances
 
 
@@ -892,10 +1178,9 @@ def _investments(
     checking: str,
     retirement_yearly_cents: int,
     hsa_yearly_cents: int,
-) -> int:
+) -> None:
     """Opening lots, monthly contributions and buys, dividends, sells and fees."""
     rng = rng_for(sim.seed, Stream.INVESTMENTS, profile.number)
-    contributed = 0
     for kind, portfolio in PORTFOLIOS.items():
         account = account_by_kind.get(kind)
         if account is None:
@@ -940,28 +1225,16 @@ def _investments(
             sim.investment_row(account, day, None, ("cash", "contribution"), 0.0, -monthly, 0)
             if kind in {"brokerage", "crypto", "ira", "roth"}:
                 label = "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS"
-                sim.post(checking, day, monthly, f"TRANSFER TO {kind.upper()}", None,
-                         "TRANSFER_OUT", label)  # fmt: skip
+                sim.post(
+                    checking,
+                    day,
+                    monthly,
+                    f"TRANSFER TO {kind.upper()}",
+                    None,
+                    "TRANSFER_OUT",
+                    label,
+                )
             sim.invest(account, day, keys[pick], monthly, "buy")
-        # Quarterly dividends to cash.
-        for day in sim.month_days(20):
-            posted = sim.date_of(day)
-            if posted.month not in (3, 6, 9, 12):
-                continue
-            for key in sorted({lot.security_key for lot in sim.lots[account]}):
-                spec = SECURITIES[SECURITY_INDEX[key]]
-                if spec.dividend_yield_pct <= 0:
-                    continue
-                quantity = sim.position_quantity(account, key)
-                dividend = round(quantity * sim.close_on(key, day) * spec.dividend_yield_pct / 400)
-                if dividend <= 0:
-                    continue
-                sim.cash_deltas[account][day] += dividend
-                sim.investment_row(account, day, key, ("cash", "dividend"), 0.0, -dividend, 0)
-                if is_taxable and posted.year == sim.tax_year:
-                    totals = sim.dividends.setdefault(account, {"ordinary": 0, "qualified": 0})
-                    totals["ordinary"] += dividend
-                    totals["qualified"] += round(dividend * spec.qualified_dividend_share)
         # Taxable accounts rebalance now and then: sells realise gains or losses.
         if kind == "brokerage":
             for day in sorted(
@@ -971,14 +1244,30 @@ def _investments(
                 if held:
                     key = held[int(rng.integers(0, len(held)))]
                     sim.sell(account, day, key, float(rng.uniform(0.2, 0.6)), is_taxable)
+        # Quarterly dividends to cash, on the shares held that day.
+        quarter_days = [d for d in sim.month_days(20) if sim.date_of(d).month in (3, 6, 9, 12)]
+        for key in keys:
+            spec = SECURITIES[SECURITY_INDEX[key]]
+            if spec.dividend_yield_pct <= 0:
+                continue
+            for day, quantity in zip(
+                quarter_days, sim.quantities_held(account, key, quarter_days), strict=True
+            ):
+                dividend = round(quantity * sim.close_on(key, day) * spec.dividend_yield_pct / 400)
+                if dividend <= 0:
+                    continue
+                sim.cash_deltas[account][day] += dividend
+                sim.investment_row(account, day, key, ("cash", "dividend"), 0.0, -dividend, 0)
+                if is_taxable and sim.date_of(day).year == sim.tax_year:
+                    totals = sim.dividends.setdefault(account, {"ordinary": 0, "qualified": 0})
+                    totals["ordinary"] += dividend
+                    totals["qualified"] += round(dividend * spec.qualified_dividend_share)
         if kind in {"brokerage", "ira"}:
             for day in sim.month_days(28):
                 if sim.date_of(day).month == 12:
                     fee = 2_500
                     sim.cash_deltas[account][day] -= fee
                     sim.investment_row(account, day, None, ("fee", "account fee"), 0.0, fee, 0, fee)
-        contributed += monthly
-    return contributed
 
 
 def _deliver_public_rsus(
@@ -1016,21 +1305,56 @@ def _sweep_and_interest(
             move = -min(-move, max(savings_balance, 0))
         if move:
             if move > 0:
-                sim.post(checking, day, move, "TRANSFER TO SAVINGS", None, "TRANSFER_OUT",
-                         "TRANSFER_OUT_SAVINGS")  # fmt: skip
-                sim.post(savings, day, -move, "TRANSFER FROM CHECKING", None, "TRANSFER_IN",
-                         "TRANSFER_IN_ACCOUNT_TRANSFER")  # fmt: skip
+                sim.post(
+                    checking,
+                    day,
+                    move,
+                    "TRANSFER TO SAVINGS",
+                    None,
+                    "TRANSFER_OUT",
+                    "TRANSFER_OUT_SAVINGS",
+                )
+                sim.post(
+                    savings,
+                    day,
+                    -move,
+                    "TRANSFER FROM CHECKING",
+                    None,
+                    "TRANSFER_IN",
+                    "TRANSFER_IN_ACCOUNT_TRANSFER",
+                )
             else:
-                sim.post(savings, day, -move, "TRANSFER TO CHECKING", None, "TRANSFER_OUT",
-                         "TRANSFER_OUT_ACCOUNT_TRANSFER")  # fmt: skip
-                sim.post(checking, day, move, "TRANSFER FROM SAVINGS", None, "TRANSFER_IN",
-                         "TRANSFER_IN_ACCOUNT_TRANSFER")  # fmt: skip
+                sim.post(
+                    savings,
+                    day,
+                    -move,
+                    "TRANSFER TO CHECKING",
+                    None,
+                    "TRANSFER_OUT",
+                    "TRANSFER_OUT_ACCOUNT_TRANSFER",
+                )
+                sim.post(
+                    checking,
+                    day,
+                    move,
+                    "TRANSFER FROM SAVINGS",
+                    None,
+                    "TRANSFER_IN",
+                    "TRANSFER_IN_ACCOUNT_TRANSFER",
+                )
             adjustment -= move
             savings_balance += move
         interest = round(max(savings_balance, 0) * SAVINGS_APY_PCT / 100 / 12)
         if interest:
-            sim.post(savings, day + 1, -interest, "INTEREST PAYMENT", None, "INCOME",
-                     "INCOME_INTEREST_EARNED")  # fmt: skip
+            sim.post(
+                savings,
+                day + 1,
+                -interest,
+                "INTEREST PAYMENT",
+                None,
+                "INCOME",
+                "INCOME_INTEREST_EARNED",
+            )
             savings_balance += interest
             if posted.year == sim.tax_year:
                 sim.interest[savings] = sim.interest.get(savings, 0) + interest
@@ -1050,8 +1374,9 @@ def _investment_balances(sim: _Simulation, account: str) -> tuple[list[int], lis
         final = (lot.quantity, lot.cost_basis_cents, lot.segment_start_day, HISTORY_DAYS + 1)
         for quantity, _cost, start, end in [*lot.segments, final]:
             if quantity > 1e-9 and end > sim.first_snapshot_day:
-                segments.append((SECURITY_INDEX[lot.security_key], quantity,
-                                 max(start, acquired_day), end))  # fmt: skip
+                segments.append(
+                    (SECURITY_INDEX[lot.security_key], quantity, max(start, acquired_day), end)
+                )
     current = list(cash_by_day)
     if segments:
         table = np.array(segments)
@@ -1060,8 +1385,9 @@ def _investment_balances(sim: _Simulation, account: str) -> tuple[list[int], lis
         held = (table[:, 2:3] <= days) & (days < table[:, 3:4])
         closes = sim.snapshot_closes[securities]
         values = np.round(table[:, 1:2] * closes) * held
-        current = [c + int(v) for c, v in zip(cash_by_day, values.sum(axis=0).tolist(), strict=True)]
-    sim.cash_by_day[account] = cash_by_day
+        current = [
+            c + int(v) for c, v in zip(cash_by_day, values.sum(axis=0).tolist(), strict=True)
+        ]
     return current, list(cash_by_day)
 
 
@@ -1086,10 +1412,17 @@ def _lot_records(sim: _Simulation) -> np.ndarray:
             for quantity, cost, start, end in [*lot.segments, final]:
                 if quantity <= 1e-9 or end <= first:
                     continue
-                records.append((lot.lot_id, position, SECURITY_INDEX[lot.security_key],
-                                acquired_day, quantity, cost, max(start, acquired_day), end))  # fmt: skip
+                records.append(
+                    (
+                        lot.lot_id,
+                        position,
+                        SECURITY_INDEX[lot.security_key],
+                        acquired_day,
+                        quantity,
+                        cost,
+                        max(start, acquired_day),
+                        end,
+                    )
+                )
     records.sort(key=lambda r: (r[1], r[0], r[6]))
     return np.array(records, dtype=LOT_DTYPE)
-
-
-CASH_SECURITY_KEY = CASH_KEY

@@ -36,25 +36,57 @@ RETIREMENT_GAP_MIN_WAGES_CENTS = 5_000_000
 # year and filing status: IRS Rev. Proc. 2021-45 (2022), 2022-38 (2023), 2023-34 (2024),
 # 2024-40 (2025). Used only to decide whether RSU income is taxed above 22%.
 BRACKET_22_TOP_USD: dict[int, dict[str, int]] = {
-    2022: {"single": 89_075, "married_filing_jointly": 178_150,
-           "married_filing_separately": 89_075, "head_of_household": 89_050},
-    2023: {"single": 95_375, "married_filing_jointly": 190_750,
-           "married_filing_separately": 95_375, "head_of_household": 95_350},
-    2024: {"single": 100_525, "married_filing_jointly": 201_050,
-           "married_filing_separately": 100_525, "head_of_household": 100_500},
-    2025: {"single": 103_350, "married_filing_jointly": 206_700,
-           "married_filing_separately": 103_350, "head_of_household": 103_350},
-}  # fmt: skip
+    2022: {
+        "single": 89_075,
+        "married_filing_jointly": 178_150,
+        "married_filing_separately": 89_075,
+        "head_of_household": 89_050,
+    },
+    2023: {
+        "single": 95_375,
+        "married_filing_jointly": 190_750,
+        "married_filing_separately": 95_375,
+        "head_of_household": 95_350,
+    },
+    2024: {
+        "single": 100_525,
+        "married_filing_jointly": 201_050,
+        "married_filing_separately": 100_525,
+        "head_of_household": 100_500,
+    },
+    2025: {
+        "single": 103_350,
+        "married_filing_jointly": 206_700,
+        "married_filing_separately": 103_350,
+        "head_of_household": 103_350,
+    },
+}
 STANDARD_DEDUCTION_USD: dict[int, dict[str, int]] = {
-    2022: {"single": 12_950, "married_filing_jointly": 25_900,
-           "married_filing_separately": 12_950, "head_of_household": 19_400},
-    2023: {"single": 13_850, "married_filing_jointly": 27_700,
-           "married_filing_separately": 13_850, "head_of_household": 20_800},
-    2024: {"single": 14_600, "married_filing_jointly": 29_200,
-           "married_filing_separately": 14_600, "head_of_household": 21_900},
-    2025: {"single": 15_000, "married_filing_jointly": 30_000,
-           "married_filing_separately": 15_000, "head_of_household": 22_500},
-}  # fmt: skip
+    2022: {
+        "single": 12_950,
+        "married_filing_jointly": 25_900,
+        "married_filing_separately": 12_950,
+        "head_of_household": 19_400,
+    },
+    2023: {
+        "single": 13_850,
+        "married_filing_jointly": 27_700,
+        "married_filing_separately": 13_850,
+        "head_of_household": 20_800,
+    },
+    2024: {
+        "single": 14_600,
+        "married_filing_jointly": 29_200,
+        "married_filing_separately": 14_600,
+        "head_of_household": 21_900,
+    },
+    2025: {
+        "single": 15_000,
+        "married_filing_jointly": 30_000,
+        "married_filing_separately": 15_000,
+        "head_of_household": 22_500,
+    },
+}
 
 OPPORTUNITY_COLUMNS: tuple[str, ...] = (
     "client_id",
@@ -128,10 +160,16 @@ def find_opportunities(
         harvestable += loss
         lots += 1
     if harvestable >= TLH_MIN_LOSS_CENTS:
-        found.append(Opportunity(client_id, "tax_loss_harvesting", "harvestable_loss_usd",
-                                 usd(harvestable), usd(TLH_MIN_LOSS_CENTS),
-                                 {"lots_at_loss": lots,
-                                  "wash_sale_excluded_loss_usd": usd(excluded)}))  # fmt: skip
+        found.append(
+            Opportunity(
+                client_id,
+                "tax_loss_harvesting",
+                "harvestable_loss_usd",
+                usd(harvestable),
+                usd(TLH_MIN_LOSS_CENTS),
+                {"lots_at_loss": lots, "wash_sale_excluded_loss_usd": usd(excluded)},
+            )
+        )
 
     # 2. ISO exercise within AMT headroom: in-the-money vested, unexercised ISOs.
     iso_shares = bargain = 0
@@ -145,9 +183,16 @@ def find_opportunities(
             iso_shares += exercisable
             bargain += exercisable * spread
     if bargain >= ISO_MIN_BARGAIN_CENTS:
-        found.append(Opportunity(client_id, "iso_exercise_amt", "bargain_element_usd",
-                                 usd(bargain), usd(ISO_MIN_BARGAIN_CENTS),
-                                 {"vested_unexercised_iso_shares": iso_shares}))  # fmt: skip
+        found.append(
+            Opportunity(
+                client_id,
+                "iso_exercise_amt",
+                "bargain_element_usd",
+                usd(bargain),
+                usd(ISO_MIN_BARGAIN_CENTS),
+                {"vested_unexercised_iso_shares": iso_shares},
+            )
+        )
 
     # 3. RSU under-withholding: RSU income withheld at 22% but taxed at 24% or more.
     if w2 is not None and w2.rsu_income_cents >= RSU_MIN_INCOME_CENTS:
@@ -156,12 +201,21 @@ def find_opportunities(
         bracket_top = BRACKET_22_TOP_USD[year][profile.filing_status] * 100
         taxable = w2.wages_cents - deduction
         if taxable > bracket_top:
-            found.append(Opportunity(client_id, "rsu_under_withholding", "rsu_income_usd",
-                                     usd(w2.rsu_income_cents), usd(RSU_MIN_INCOME_CENTS),
-                                     {"w2_box1_wages_usd": usd(w2.wages_cents),
-                                      "taxable_income_estimate_usd": usd(taxable),
-                                      "bracket_22_top_usd": usd(bracket_top),
-                                      "filing_status": profile.filing_status}))  # fmt: skip
+            found.append(
+                Opportunity(
+                    client_id,
+                    "rsu_under_withholding",
+                    "rsu_income_usd",
+                    usd(w2.rsu_income_cents),
+                    usd(RSU_MIN_INCOME_CENTS),
+                    {
+                        "w2_box1_wages_usd": usd(w2.wages_cents),
+                        "taxable_income_estimate_usd": usd(taxable),
+                        "bracket_22_top_usd": usd(bracket_top),
+                        "filing_status": profile.filing_status,
+                    },
+                )
+            )
 
     # 4. Concentration: one stock or coin above 20% of investable assets.
     investable = sum(a.current_cents[-1] for a in finances.accounts if a.plaid_type == "investment")
@@ -175,21 +229,36 @@ def find_opportunities(
         key, value = max(sorted(positions.items()), key=lambda item: item[1])
         share_pct = value * 100 / investable
         if share_pct > CONCENTRATION_MIN_SHARE_PCT and value >= CONCENTRATION_MIN_VALUE_CENTS:
-            found.append(Opportunity(client_id, "concentration", "position_share_pct",
-                                     f"{share_pct:.2f}", f"{CONCENTRATION_MIN_SHARE_PCT:.2f}",
-                                     {"ticker": SECURITIES[SECURITY_INDEX[key]].ticker,
-                                      "position_value_usd": usd(value),
-                                      "investable_assets_usd": usd(investable)}))  # fmt: skip
+            found.append(
+                Opportunity(
+                    client_id,
+                    "concentration",
+                    "position_share_pct",
+                    f"{share_pct:.2f}",
+                    f"{CONCENTRATION_MIN_SHARE_PCT:.2f}",
+                    {
+                        "ticker": SECURITIES[SECURITY_INDEX[key]].ticker,
+                        "position_value_usd": usd(value),
+                        "investable_assets_usd": usd(investable),
+                    },
+                )
+            )
 
     # 5. Cash drag: cash beyond six months of spending.
     cash = sum(a.current_cents[-1] for a in finances.accounts if a.plaid_type == "depository")
     monthly_spending = round(finances.spending_last_365_days_cents / 12)
     excess = cash - CASH_DRAG_MONTHS_OF_SPENDING * monthly_spending
     if excess >= CASH_DRAG_MIN_EXCESS_CENTS:
-        found.append(Opportunity(client_id, "cash_drag", "excess_cash_usd", usd(excess),
-                                 usd(CASH_DRAG_MIN_EXCESS_CENTS),
-                                 {"cash_usd": usd(cash),
-                                  "monthly_spending_usd": usd(monthly_spending)}))  # fmt: skip
+        found.append(
+            Opportunity(
+                client_id,
+                "cash_drag",
+                "excess_cash_usd",
+                usd(excess),
+                usd(CASH_DRAG_MIN_EXCESS_CENTS),
+                {"cash_usd": usd(cash), "monthly_spending_usd": usd(monthly_spending)},
+            )
+        )
 
     # 6. High-interest debt: revolving card balances, loans at 8% or more.
     debts = []
@@ -206,17 +275,35 @@ def find_opportunities(
                 debts.append((rate, account.account_id, account.current_cents[-1]))
     if debts:
         apr, _, _ = max(debts)
-        found.append(Opportunity(client_id, "high_interest_debt", "max_apr_pct", f"{apr:.2f}",
-                                 f"{HIGH_INTEREST_LOAN_MIN_RATE_PCT:.2f}",
-                                 {"accounts": sorted(d[1] for d in debts),
-                                  "balance_usd": usd(sum(d[2] for d in debts))}))  # fmt: skip
+        found.append(
+            Opportunity(
+                client_id,
+                "high_interest_debt",
+                "max_apr_pct",
+                f"{apr:.2f}",
+                f"{HIGH_INTEREST_LOAN_MIN_RATE_PCT:.2f}",
+                {
+                    "accounts": sorted(d[1] for d in debts),
+                    "balance_usd": usd(sum(d[2] for d in debts)),
+                },
+            )
+        )
 
     # 7. Retirement-savings gap: W-2 box 12 code D below the deferral limit.
     if w2 is not None and w2.wages_cents >= RETIREMENT_GAP_MIN_WAGES_CENTS:
         gap = deferral_limit_usd * 100 - w2.deferral_401k_cents
         if gap >= RETIREMENT_GAP_MIN_CENTS:
-            found.append(Opportunity(client_id, "retirement_savings_gap", "deferral_gap_usd",
-                                     usd(gap), usd(RETIREMENT_GAP_MIN_CENTS),
-                                     {"box12_code_d_usd": usd(w2.deferral_401k_cents),
-                                      "deferral_limit_usd": usd(deferral_limit_usd * 100)}))  # fmt: skip
+            found.append(
+                Opportunity(
+                    client_id,
+                    "retirement_savings_gap",
+                    "deferral_gap_usd",
+                    usd(gap),
+                    usd(RETIREMENT_GAP_MIN_CENTS),
+                    {
+                        "box12_code_d_usd": usd(w2.deferral_401k_cents),
+                        "deferral_limit_usd": usd(deferral_limit_usd * 100),
+                    },
+                )
+            )
     return found

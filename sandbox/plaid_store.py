@@ -111,14 +111,25 @@ class PlaidStoreWriter:
         self.connection.executemany(
             "insert into securities values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (number, spec.key, identity.security_id, spec.name, spec.ticker,
-                 spec.security_type, int(spec.is_cash_equivalent), identity.figi, identity.cusip,
-                 identity.isin, spec.sector, spec.industry)
+                (
+                    number,
+                    spec.key,
+                    identity.security_id,
+                    spec.name,
+                    spec.ticker,
+                    spec.security_type,
+                    int(spec.is_cash_equivalent),
+                    identity.figi,
+                    identity.cusip,
+                    identity.isin,
+                    spec.sector,
+                    spec.industry,
+                )
                 for number, (spec, identity) in enumerate(
                     zip(SECURITIES, market.identities, strict=True)
                 )
             ],
-        )  # fmt: skip
+        )
         self.connection.executemany(
             "insert into prices values (?, ?, ?)",
             [
@@ -160,18 +171,36 @@ class PlaidStoreWriter:
         self._rows["clients"].append((client_id, int(is_deleted), *offsets))
         for item in finances.items:
             self._rows["items"].append(
-                (item.item_id, item.client_id, item.institution.institution_id,
-                 item.institution.name, item.access_token, ",".join(item.products),
-                 item.linked_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-            )  # fmt: skip
+                (
+                    item.item_id,
+                    item.client_id,
+                    item.institution.institution_id,
+                    item.institution.name,
+                    item.access_token,
+                    ",".join(item.products),
+                    item.linked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                )
+            )
         for position, account in enumerate(finances.accounts):
             liability = json.dumps(account.liability, sort_keys=True) if account.liability else None
             self._rows["accounts"].append(
-                (account.account_id, account.item_id, account.client_id, position, account.kind,
-                 account.plaid_type, account.plaid_subtype, account.name, account.official_name,
-                 account.mask, account.limit_cents, json.dumps(account.current_cents),
-                 json.dumps(account.available_cents), liability)
-            )  # fmt: skip
+                (
+                    account.account_id,
+                    account.item_id,
+                    account.client_id,
+                    position,
+                    account.kind,
+                    account.plaid_type,
+                    account.plaid_subtype,
+                    account.name,
+                    account.official_name,
+                    account.mask,
+                    account.limit_cents,
+                    json.dumps(account.current_cents),
+                    json.dumps(account.available_cents),
+                    liability,
+                )
+            )
 
     def close(self) -> None:
         for handle in self.handles.values():

@@ -31,20 +31,44 @@ STATE_WAGE_TAX_PCT = 4.5
 FORM_1099_INT_THRESHOLD_CENTS = 1_000
 
 W2_COLUMNS: tuple[str, ...] = (
-    "client_id", "tax_year", "employer_name", "box1_wages_usd", "box2_federal_withholding_usd",
-    "box3_social_security_wages_usd", "box4_social_security_tax_usd", "box5_medicare_wages_usd",
-    "box6_medicare_tax_usd", "box12_code_d_usd", "box12_code_w_usd", "box14_rsu_income_usd",
-    "box15_state", "box16_state_wages_usd", "box17_state_tax_usd",
-)  # fmt: skip
+    "client_id",
+    "tax_year",
+    "employer_name",
+    "box1_wages_usd",
+    "box2_federal_withholding_usd",
+    "box3_social_security_wages_usd",
+    "box4_social_security_tax_usd",
+    "box5_medicare_wages_usd",
+    "box6_medicare_tax_usd",
+    "box12_code_d_usd",
+    "box12_code_w_usd",
+    "box14_rsu_income_usd",
+    "box15_state",
+    "box16_state_wages_usd",
+    "box17_state_tax_usd",
+)
 FORM_1099_B_COLUMNS: tuple[str, ...] = (
-    "client_id", "tax_year", "account_id", "description", "quantity", "date_acquired",
-    "date_sold", "proceeds_usd", "cost_basis_usd", "wash_sale_loss_disallowed_usd", "term",
+    "client_id",
+    "tax_year",
+    "account_id",
+    "description",
+    "quantity",
+    "date_acquired",
+    "date_sold",
+    "proceeds_usd",
+    "cost_basis_usd",
+    "wash_sale_loss_disallowed_usd",
+    "term",
     "is_covered",
-)  # fmt: skip
+)
 FORM_1099_DIV_COLUMNS: tuple[str, ...] = (
-    "client_id", "tax_year", "account_id", "box1a_ordinary_dividends_usd",
-    "box1b_qualified_dividends_usd", "box2a_capital_gain_distributions_usd",
-)  # fmt: skip
+    "client_id",
+    "tax_year",
+    "account_id",
+    "box1a_ordinary_dividends_usd",
+    "box1b_qualified_dividends_usd",
+    "box2a_capital_gain_distributions_usd",
+)
 FORM_1099_INT_COLUMNS: tuple[str, ...] = (
     "client_id",
     "tax_year",
@@ -75,7 +99,7 @@ class W2:
 
 
 def make_w2(profile: ClientProfile, finances: ClientFinances) -> W2 | None:
-    """The W-2, or None for clients without an employer or who signed up after the tax year."""
+    """The W-2 of the tax year, or None for clients without an employer."""
     if profile.employer is None:
         return None
     year = finances.tax_year
@@ -124,12 +148,26 @@ def usd(cents: int) -> str:
 
 def w2_row(w2: W2) -> tuple[object, ...]:
     return (
-        w2.client_id, w2.tax_year, w2.employer_name, usd(w2.wages_cents),
-        usd(w2.federal_withholding_cents), usd(w2.social_security_wages_cents),
-        usd(w2.social_security_tax_cents), usd(w2.medicare_wages_cents),
-        usd(w2.medicare_tax_cents), usd(w2.deferral_401k_cents), usd(w2.hsa_cents),
-        usd(w2.rsu_income_cents), w2.state, usd(w2.state_wages_cents), usd(w2.state_tax_cents),
-    )  # fmt: skip
+        w2.client_id,
+        w2.tax_year,
+        w2.employer_name,
+        usd(w2.wages_cents),
+        usd(w2.federal_withholding_cents),
+        usd(w2.social_security_wages_cents),
+        usd(w2.social_security_tax_cents),
+        usd(w2.medicare_wages_cents),
+        usd(w2.medicare_tax_cents),
+        usd(w2.deferral_401k_cents),
+        usd(w2.hsa_cents),
+        usd(w2.rsu_income_cents),
+        w2.state,
+        usd(w2.state_wages_cents),
+        usd(w2.state_tax_cents),
+    )
+
+
+def _security_name(key: str) -> str:
+    return SECURITIES[SECURITY_INDEX[key]].name
 
 
 def form_1099_rows(
@@ -142,7 +180,7 @@ def form_1099_rows(
             profile.client_id,
             year,
             sale["account_id"],
-            f"{sale['quantity']:.6f} SH {SECURITIES[SECURITY_INDEX[str(sale['security_key'])]].name}",
+            f"{sale['quantity']:.6f} SH {_security_name(str(sale['security_key']))}",
             f"{sale['quantity']:.6f}",
             sale["date_acquired"].isoformat(),  # type: ignore[union-attr]
             sale["date_sold"].isoformat(),
@@ -151,7 +189,7 @@ def form_1099_rows(
             "0.00",
             sale["term"],
             "true",
-        )  # fmt: skip
+        )
         for sale in finances.sales
     ]
     div_rows = [
@@ -162,7 +200,7 @@ def form_1099_rows(
             usd(totals["ordinary"]),
             usd(totals["qualified"]),
             "0.00",
-        )  # fmt: skip
+        )
         for account_id, totals in sorted(finances.dividends.items())
     ]
     int_rows = [

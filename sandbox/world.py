@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from collections.abc import Callable
 import multiprocessing
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox import app_db, truth
 from sandbox.advice import Staff, generate_advice, generate_staff
 from sandbox.clock import SNAPSHOT_DAYS, WorldCalendar, format_timestamp
+from sandbox.documents import (
+    BROKEN_SHARE,
+    DOCUMENT_TRUTH_COLUMNS,
+    DocumentFile,
+    Person,
+    client_documents,
+)
 from sandbox.equity import grant_value_cents, vested_shares
 from sandbox.events import EventLog
 from sandbox.finances import deferral_limit_usd, generate_finances
@@ -71,56 +78,169 @@ CLIENT_COLUMNS: tuple[str, ...] = (
 
 APP_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": CLIENT_COLUMNS,
-    "advisors": ("advisor_id", "first_name", "last_name", "advisor_type", "licensed_states",
-                 "capacity_clients", "is_accepting_clients", "created_at", "updated_at",
-                 "deleted_at"),
-    "concierges": ("concierge_id", "first_name", "last_name", "email", "created_at",
-                   "updated_at", "deleted_at"),
-    "concierge_assignments": ("assignment_id", "client_id", "concierge_id", "assigned_at",
-                              "unassigned_at", "updated_at"),
-    "appointments": ("appointment_id", "client_id", "advisor_id", "concierge_id",
-                     "appointment_type", "status", "scheduled_for", "duration_minutes",
-                     "created_at", "updated_at", "deleted_at"),
-    "goals": ("goal_id", "client_id", "goal_type", "target_amount_usd", "target_date", "status",
-              "created_at", "updated_at", "deleted_at"),
-    "manual_assets": ("asset_id", "client_id", "asset_type", "description", "value_usd",
-                      "created_at", "updated_at", "deleted_at"),
-    "plaid_items": ("item_id", "client_id", "institution_id", "institution_name",
-                    "access_token", "products", "created_at", "updated_at", "deleted_at"),
-    "document_uploads": ("upload_id", "client_id", "document_type", "tax_year", "file_name",
-                         "uploaded_at", "updated_at", "deleted_at"),
-}  # fmt: skip
+    "advisors": (
+        "advisor_id",
+        "first_name",
+        "last_name",
+        "advisor_type",
+        "licensed_states",
+        "capacity_clients",
+        "is_accepting_clients",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ),
+    "concierges": (
+        "concierge_id",
+        "first_name",
+        "last_name",
+        "email",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ),
+    "concierge_assignments": (
+        "assignment_id",
+        "client_id",
+        "concierge_id",
+        "assigned_at",
+        "unassigned_at",
+        "updated_at",
+    ),
+    "appointments": (
+        "appointment_id",
+        "client_id",
+        "advisor_id",
+        "concierge_id",
+        "appointment_type",
+        "status",
+        "scheduled_for",
+        "duration_minutes",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ),
+    "goals": (
+        "goal_id",
+        "client_id",
+        "goal_type",
+        "target_amount_usd",
+        "target_date",
+        "status",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ),
+    "manual_assets": (
+        "asset_id",
+        "client_id",
+        "asset_type",
+        "description",
+        "value_usd",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ),
+    "plaid_items": (
+        "item_id",
+        "client_id",
+        "institution_id",
+        "institution_name",
+        "access_token",
+        "products",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ),
+    "document_uploads": (
+        "upload_id",
+        "client_id",
+        "document_type",
+        "tax_year",
+        "file_name",
+        "uploaded_at",
+        "updated_at",
+        "deleted_at",
+    ),
+}
 PER_CLIENT_APP_TABLES: tuple[str, ...] = (
-    "concierge_assignments", "appointments", "goals", "manual_assets", "plaid_items",
+    "concierge_assignments",
+    "appointments",
+    "goals",
+    "manual_assets",
+    "plaid_items",
     "document_uploads",
-)  # fmt: skip
+)
 
 NET_WORTH_LINES: tuple[str, ...] = (
-    "cash_usd", "taxable_investments_usd", "retirement_usd", "vested_equity_usd",
-    "unvested_equity_usd", "other_assets_usd", "credit_card_usd", "student_loan_usd",
-    "mortgage_usd", "other_debt_usd",
-)  # fmt: skip
+    "cash_usd",
+    "taxable_investments_usd",
+    "retirement_usd",
+    "vested_equity_usd",
+    "unvested_equity_usd",
+    "other_assets_usd",
+    "credit_card_usd",
+    "student_loan_usd",
+    "mortgage_usd",
+    "other_debt_usd",
+)
 NET_WORTH_COLUMNS: tuple[str, ...] = ("client_id", "date", *NET_WORTH_LINES, "net_worth_usd")
-ASSET_LINES = ("cash_usd", "taxable_investments_usd", "retirement_usd", "vested_equity_usd",
-               "other_assets_usd")  # fmt: skip
+ASSET_LINES = (
+    "cash_usd",
+    "taxable_investments_usd",
+    "retirement_usd",
+    "vested_equity_usd",
+    "other_assets_usd",
+)
 DEBT_LINES = ("credit_card_usd", "student_loan_usd", "mortgage_usd", "other_debt_usd")
 PLAID_ITEM_COLUMNS: tuple[str, ...] = (
-    "item_id", "client_id", "institution_id", "institution_name", "access_token", "products",
+    "item_id",
+    "client_id",
+    "institution_id",
+    "institution_name",
+    "access_token",
+    "products",
     "is_deleted",
-)  # fmt: skip
+)
 ACCOUNT_COLUMNS: tuple[str, ...] = (
-    "account_id", "item_id", "client_id", "kind", "type", "subtype", "mask",
-    "balance_sheet_line", "current_balance_usd",
-)  # fmt: skip
+    "account_id",
+    "item_id",
+    "client_id",
+    "kind",
+    "type",
+    "subtype",
+    "mask",
+    "balance_sheet_line",
+    "current_balance_usd",
+)
 GRANT_COLUMNS: tuple[str, ...] = (
-    "grant_id", "client_id", "employer_name", "is_public_company", "ticker", "grant_type",
-    "grant_date", "shares_granted", "strike_price_usd", "vesting_start_date",
-    "vesting_months", "cliff_months", "vest_frequency_months", "expiration_date",
-    "exercised_shares", "exercise_date", "vested_shares_as_of", "fmv_per_share_as_of_usd",
-)  # fmt: skip
+    "grant_id",
+    "client_id",
+    "employer_name",
+    "is_public_company",
+    "ticker",
+    "grant_type",
+    "grant_date",
+    "shares_granted",
+    "strike_price_usd",
+    "vesting_start_date",
+    "vesting_months",
+    "cliff_months",
+    "vest_frequency_months",
+    "expiration_date",
+    "exercised_shares",
+    "exercise_date",
+    "vested_shares_as_of",
+    "fmv_per_share_as_of_usd",
+)
 FMV_409A_COLUMNS: tuple[str, ...] = ("employer_name", "valuation_date", "fmv_per_share_usd")
-DOCUMENT_UPLOAD_SHARES = {"w2": 0.7, "1099_b": 0.6, "1099_div": 0.6, "1099_int": 0.5,
-                          "equity_grant_export": 0.7}  # fmt: skip
+DOCUMENT_UPLOAD_SHARES = {
+    "w2": 0.7,
+    "1099_b": 0.6,
+    "1099_div": 0.6,
+    "1099_int": 0.5,
+    "equity_grant_export": 0.7,
+}
 
 
 @dataclass(frozen=True)
@@ -141,6 +261,8 @@ class WorldSummary:
     bank_transactions: int
     investment_transactions: int
     events: int
+    documents: int
+    documents_dir: Path
     # Rows per truth file name (e.g. "clients.csv").
     truth_rows: dict[str, int] = field(default_factory=dict)
     # Rows per app-database table; empty when no app database was written.
@@ -158,6 +280,7 @@ class _ClientBundle:
     app_rows: dict[str, list[tuple[object, ...]]]
     truth_rows: dict[str, list[tuple[object, ...]]]
     event_lines: list[tuple[str, str, str, str]]
+    documents: list[DocumentFile]
 
 
 # Shared, read-only state of the worker processes (set before forking).
@@ -200,8 +323,13 @@ def _simulate_client(number: int) -> _ClientBundle:
     b_rows, div_rows, int_rows = form_1099_rows(profile, finances)
 
     rng = rng_for(seed, Stream.DOCUMENTS, number)
-    available = {"w2": bool(w2), "1099_b": bool(b_rows), "1099_div": bool(div_rows),
-                 "1099_int": bool(int_rows), "equity_grant_export": bool(finances.grants)}  # fmt: skip
+    available = {
+        "w2": bool(w2),
+        "1099_b": bool(b_rows),
+        "1099_div": bool(div_rows),
+        "1099_int": bool(int_rows),
+        "equity_grant_export": bool(finances.grants),
+    }
     uploads = [
         (document_type, finances.tax_year)
         for document_type, share in DOCUMENT_UPLOAD_SHARES.items()
@@ -225,59 +353,109 @@ def _simulate_client(number: int) -> _ClientBundle:
             lines["other_assets_usd"] = advice.other_assets_cents
             net_worth = sum(lines[k] for k in ASSET_LINES) - sum(lines[k] for k in DEBT_LINES)
             net_worth_rows.append(
-                (profile.client_id, day.isoformat(), *(usd(lines[k]) for k in NET_WORTH_LINES),
-                 usd(net_worth))
-            )  # fmt: skip
+                (
+                    profile.client_id,
+                    day.isoformat(),
+                    *(usd(lines[k]) for k in NET_WORTH_LINES),
+                    usd(net_worth),
+                )
+            )
         opportunity_rows = [
             opportunity.row()
             for opportunity in find_opportunities(
-                profile, finances, w2, calendar, market,
+                profile,
+                finances,
+                w2,
+                calendar,
+                market,
                 deferral_limit_usd(finances.tax_year, profile.age_years),
             )
-        ]  # fmt: skip
+        ]
 
     milestones: list[tuple[dt.datetime, str, dict[str, object]]] = [
-        (item.linked_at, "Account Linked", {"institution_id": item.institution.institution_id,
-                                            "products": list(item.products)})
+        (
+            item.linked_at,
+            "Account Linked",
+            {"institution_id": item.institution.institution_id, "products": list(item.products)},
+        )
         for item in finances.items
-    ]  # fmt: skip
+    ]
     for row in advice.document_uploads:
-        milestones.append((dt.datetime.fromisoformat(str(row[5])), "Document Uploaded",
-                           {"document_type": row[2], "tax_year": row[3]}))  # fmt: skip
+        milestones.append(
+            (
+                dt.datetime.fromisoformat(str(row[5])),
+                "Document Uploaded",
+                {"document_type": row[2], "tax_year": row[3]},
+            )
+        )
     for row in advice.appointments:
-        milestones.append((dt.datetime.fromisoformat(str(row[8])), "Appointment Booked",
-                           {"appointment_type": row[4]}))  # fmt: skip
+        milestones.append(
+            (
+                dt.datetime.fromisoformat(str(row[8])),
+                "Appointment Booked",
+                {"appointment_type": row[4]},
+            )
+        )
     for row in advice.goals:
-        milestones.append((dt.datetime.fromisoformat(str(row[6])), "Goal Created",
-                           {"goal_type": row[2]}))  # fmt: skip
+        milestones.append(
+            (dt.datetime.fromisoformat(str(row[6])), "Goal Created", {"goal_type": row[2]})
+        )
     event_lines = events.client_events(profile, seed, milestones)
 
     grant_rows = []
     for grant in finances.grants:
-        fmv = (market.close_usd_cents(grant.ticker or "", calendar.as_of) if grant.is_public_company
-               else market.fmv_409a_cents(grant.employer_name, calendar.as_of))  # fmt: skip
+        fmv = (
+            market.close_usd_cents(grant.ticker or "", calendar.as_of)
+            if grant.is_public_company
+            else market.fmv_409a_cents(grant.employer_name, calendar.as_of)
+        )
         grant_rows.append(
-            (grant.grant_id, grant.client_id, grant.employer_name,
-             truth.format_bool(grant.is_public_company), grant.ticker, grant.grant_type,
-             grant.grant_date.isoformat(), grant.shares_granted,
-             usd(grant.strike_price_cents) if grant.strike_price_cents is not None else None,
-             grant.vesting_start_date.isoformat(), 48, 12, grant.vest_frequency_months,
-             grant.expiration_date.isoformat() if grant.expiration_date else None,
-             grant.exercised_shares,
-             grant.exercise_date.isoformat() if grant.exercise_date else None,
-             vested_shares(grant, calendar.as_of), usd(fmv))
-        )  # fmt: skip
+            (
+                grant.grant_id,
+                grant.client_id,
+                grant.employer_name,
+                truth.format_bool(grant.is_public_company),
+                grant.ticker,
+                grant.grant_type,
+                grant.grant_date.isoformat(),
+                grant.shares_granted,
+                usd(grant.strike_price_cents) if grant.strike_price_cents is not None else None,
+                grant.vesting_start_date.isoformat(),
+                48,
+                12,
+                grant.vest_frequency_months,
+                grant.expiration_date.isoformat() if grant.expiration_date else None,
+                grant.exercised_shares,
+                grant.exercise_date.isoformat() if grant.exercise_date else None,
+                vested_shares(grant, calendar.as_of),
+                usd(fmv),
+            )
+        )
     truth_rows = {
         "plaid_items.csv": [
-            (item.item_id, profile.client_id, item.institution.institution_id,
-             item.institution.name, item.access_token, ",".join(item.products),
-             truth.format_bool(not is_active))
+            (
+                item.item_id,
+                profile.client_id,
+                item.institution.institution_id,
+                item.institution.name,
+                item.access_token,
+                ",".join(item.products),
+                truth.format_bool(not is_active),
+            )
             for item in finances.items
         ],
         "accounts.csv": [
-            (account.account_id, account.item_id, profile.client_id, account.kind,
-             account.plaid_type, account.plaid_subtype, account.mask, account.balance_sheet_line,
-             usd(account.current_cents[-1]))
+            (
+                account.account_id,
+                account.item_id,
+                profile.client_id,
+                account.kind,
+                account.plaid_type,
+                account.plaid_subtype,
+                account.mask,
+                account.balance_sheet_line,
+                usd(account.current_cents[-1]),
+            )
             for account in finances.accounts
         ],
         "w2.csv": [w2_row(w2)] if w2 else [],
@@ -285,7 +463,35 @@ def _simulate_client(number: int) -> _ClientBundle:
         "form_1099_div.csv": div_rows,
         "form_1099_int.csv": int_rows,
         "equity_grants.csv": grant_rows,
-    }  # fmt: skip
+    }
+
+    def person_of(client: ClientProfile) -> Person:
+        address = f"{client.street_address}, {client.city}, {client.state} {client.postal_code}"
+        return Person(
+            client.client_id, f"{client.first_name} {client.last_name}", client.ssn, address
+        )
+
+    def as_dicts(columns: tuple[str, ...], rows: list) -> list[dict[str, str]]:
+        return [
+            dict(zip(columns, (("" if v is None else str(v)) for v in row), strict=True))
+            for row in rows
+        ]
+
+    forms = {
+        "w2": as_dicts(W2_COLUMNS, truth_rows["w2.csv"]),
+        "1099_b": as_dicts(FORM_1099_B_COLUMNS, b_rows),
+        "1099_div": as_dicts(FORM_1099_DIV_COLUMNS, div_rows),
+        "1099_int": as_dicts(FORM_1099_INT_COLUMNS, int_rows),
+        "grants": as_dicts(GRANT_COLUMNS, grant_rows),
+    }
+    documents = client_documents(
+        advice.document_uploads,
+        person_of(profile),
+        lambda: person_of(generate_client(seed, number + 1, calendar)),
+        forms,
+        rng_for(seed, Stream.DOCUMENTS, 10_000_000 + number),
+        broken_share=float(_CONTEXT["broken_document_share"]),  # type: ignore[arg-type]
+    )
     app_rows = {
         "concierge_assignments": advice.assignments,
         "appointments": advice.appointments,
@@ -294,8 +500,16 @@ def _simulate_client(number: int) -> _ClientBundle:
         "plaid_items": advice.plaid_items,
         "document_uploads": advice.document_uploads,
     }
-    return _ClientBundle(profile, finances, net_worth_rows, opportunity_rows, app_rows,
-                         truth_rows, event_lines)  # fmt: skip
+    return _ClientBundle(
+        profile,
+        finances,
+        net_worth_rows,
+        opportunity_rows,
+        app_rows,
+        truth_rows,
+        event_lines,
+        documents,
+    )
 
 
 TRUTH_FILE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -333,17 +547,24 @@ def build_world(
     as_of: dt.date,
     app_database_url: str | None,
     progress: Callable[[str], None] | None = None,
+    broken_document_share: float = BROKEN_SHARE,
 ) -> WorldSummary:
     """Build the world of `clients` clients from `seed` as of `as_of` into `out_dir`.
 
-    Writes `truth/`, `events/`, `plaid/plaid.sqlite`, the manifest `world.json` and,
-    when `app_database_url` is given, recreates the sandbox tables of that (existing)
-    database. Same arguments give byte-identical files and identical database rows.
+    Writes `truth/`, `events/`, `plaid/`, `documents/` and the manifest `world.json`
+    and, when `app_database_url` is given, recreates the sandbox tables of that
+    (existing) database. `broken_document_share` is the share of landing-area
+    documents broken on purpose. Same arguments give byte-identical files and
+    identical database rows.
     """
     if not 1 <= clients <= MAX_CLIENTS:
         raise ValueError(f"clients must be between 1 and {MAX_CLIENTS}, got {clients}")
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    if not 0.0 <= broken_document_share <= 1.0:
+        raise ValueError(
+            f"broken_document_share must be between 0 and 1, got {broken_document_share}"
+        )
     report = progress or (lambda _message: None)
     out_dir = Path(out_dir)
     calendar = WorldCalendar(as_of=as_of)
@@ -355,7 +576,14 @@ def build_world(
     market = Market(seed, as_of)
     staff = generate_staff(seed, clients, calendar)
     events = EventLog(calendar)
-    _CONTEXT.update(seed=seed, calendar=calendar, market=market, staff=staff, events=events)
+    _CONTEXT.update(
+        seed=seed,
+        calendar=calendar,
+        market=market,
+        staff=staff,
+        events=events,
+        broken_document_share=broken_document_share,
+    )
     store = PlaidStoreWriter(out_dir, calendar, market, seed)
 
     profiles: list[ClientProfile] = []
@@ -364,6 +592,9 @@ def build_world(
     app_rows: dict[str, list[tuple[object, ...]]] = {t: [] for t in PER_CLIENT_APP_TABLES}
     truth_rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in TRUTH_FILE_COLUMNS}
     counts = dict.fromkeys(("items", "accounts", "bank", "investment"), 0)
+    landing_dir = out_dir / "documents" / "landing"
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    document_rows: list[tuple[object, ...]] = []
 
     workers = _worker_count(clients)
     pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
@@ -393,6 +624,9 @@ def build_world(
             for name, rows in bundle.truth_rows.items():
                 truth_rows[name].extend(rows)
             events.merge(bundle.event_lines)
+            for document in bundle.documents:
+                (landing_dir / document.file_name).write_bytes(document.content)
+                document_rows.append(document.truth_row)
             if len(profiles) % step == 0:
                 report(f"simulated {len(profiles)}/{clients} clients")
     finally:
@@ -423,6 +657,9 @@ def build_world(
             ],
         ),
     }
+    truth_counts["documents.csv"] = truth.write_csv(
+        truth_dir / "documents.csv", DOCUMENT_TRUTH_COLUMNS, document_rows
+    )
     for name, columns in TRUTH_FILE_COLUMNS.items():
         truth_counts[name] = truth.write_csv(truth_dir / name, columns, truth_rows[name])
     report(f"wrote {len(truth_counts)} truth files to {truth_dir}")
@@ -469,6 +706,8 @@ def build_world(
         bank_transactions=counts["bank"],
         investment_transactions=counts["investment"],
         events=events.count,
+        documents=len(document_rows),
+        documents_dir=landing_dir,
         truth_rows=truth_counts,
         app_rows=loaded,
     )

@@ -48,8 +48,12 @@ class PlaidError(Exception):
 
 
 def missing_fields(*names: str) -> PlaidError:
-    return PlaidError(400, "INVALID_REQUEST", "MISSING_FIELDS",
-                      f"the following required fields are missing: {', '.join(names)}")  # fmt: skip
+    return PlaidError(
+        400,
+        "INVALID_REQUEST",
+        "MISSING_FIELDS",
+        f"the following required fields are missing: {', '.join(names)}",
+    )
 
 
 def invalid_field(message: str) -> PlaidError:
@@ -57,18 +61,22 @@ def invalid_field(message: str) -> PlaidError:
 
 
 def invalid_body() -> PlaidError:
-    return PlaidError(400, "INVALID_REQUEST", "INVALID_BODY",
-                      "body could not be parsed as JSON")  # fmt: skip
+    return PlaidError(400, "INVALID_REQUEST", "INVALID_BODY", "body could not be parsed as JSON")
 
 
 def invalid_access_token() -> PlaidError:
-    return PlaidError(400, "INVALID_INPUT", "INVALID_ACCESS_TOKEN",
-                      "provided access token is in an invalid format or does not exist")  # fmt: skip
+    return PlaidError(
+        400,
+        "INVALID_INPUT",
+        "INVALID_ACCESS_TOKEN",
+        "provided access token is in an invalid format or does not exist",
+    )
 
 
 def invalid_api_keys() -> PlaidError:
-    return PlaidError(400, "INVALID_INPUT", "INVALID_API_KEYS",
-                      "invalid client_id or secret provided")  # fmt: skip
+    return PlaidError(
+        400, "INVALID_INPUT", "INVALID_API_KEYS", "invalid client_id or secret provided"
+    )
 
 
 def not_found(path: str) -> PlaidError:
@@ -76,48 +84,71 @@ def not_found(path: str) -> PlaidError:
 
 
 def products_not_supported(product: str) -> PlaidError:
-    return PlaidError(400, "ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED",
-                      f"the {product} product is not supported by this item's institution")  # fmt: skip
+    return PlaidError(
+        400,
+        "ITEM_ERROR",
+        "PRODUCTS_NOT_SUPPORTED",
+        f"the {product} product is not supported by this item's institution",
+    )
 
 
 def item_login_required() -> PlaidError:
     return PlaidError(
-        400, "ITEM_ERROR", "ITEM_LOGIN_REQUIRED",
+        400,
+        "ITEM_ERROR",
+        "ITEM_LOGIN_REQUIRED",
         "the login details of this item have changed (credentials, MFA, or required user "
         "action) and a user login is required to update this information. use Link's "
         "update mode to restore the item to a good state",
         "The provided credentials were not correct. Please try again.",
-    )  # fmt: skip
+    )
 
 
 def product_not_ready() -> PlaidError:
-    return PlaidError(400, "ITEM_ERROR", "PRODUCT_NOT_READY",
-                      "the requested product is not yet ready. please provide a webhook or "
-                      "try the request again later")  # fmt: skip
+    return PlaidError(
+        400,
+        "ITEM_ERROR",
+        "PRODUCT_NOT_READY",
+        "the requested product is not yet ready. please provide a webhook or "
+        "try the request again later",
+    )
 
 
 def institution_down() -> PlaidError:
-    return PlaidError(400, "INSTITUTION_ERROR", "INSTITUTION_DOWN",
-                      "this institution is not currently responding to this request. please "
-                      "try again soon",
-                      "This financial institution is not currently responding to requests. "
-                      "We apologize for the inconvenience.")  # fmt: skip
+    return PlaidError(
+        400,
+        "INSTITUTION_ERROR",
+        "INSTITUTION_DOWN",
+        "this institution is not currently responding to this request. please try again soon",
+        "This financial institution is not currently responding to requests. "
+        "We apologize for the inconvenience.",
+    )
 
 
 def internal_server_error() -> PlaidError:
-    return PlaidError(500, "API_ERROR", "INTERNAL_SERVER_ERROR",
-                      "an unexpected error occurred",
-                      "Something went wrong. Please try again later.")  # fmt: skip
+    return PlaidError(
+        500,
+        "API_ERROR",
+        "INTERNAL_SERVER_ERROR",
+        "an unexpected error occurred",
+        "Something went wrong. Please try again later.",
+    )
 
 
 def rate_limit(error_code: str) -> PlaidError:
-    return PlaidError(429, "RATE_LIMIT_EXCEEDED", error_code,
-                      "rate limit exceeded for attempts to access this item. please try again "
-                      "later")  # fmt: skip
+    return PlaidError(
+        429,
+        "RATE_LIMIT_EXCEEDED",
+        error_code,
+        "rate limit exceeded for attempts to access this item. please try again later",
+    )
 
 
 def sync_mutation() -> PlaidError:
-    return PlaidError(400, "TRANSACTIONS_ERROR",
-                      "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
-                      "underlying transaction data changed since last page was fetched. please "
-                      "restart pagination from last update.")  # fmt: skip
+    return PlaidError(
+        400,
+        "TRANSACTIONS_ERROR",
+        "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+        "underlying transaction data changed since last page was fetched. please "
+        "restart pagination from last update.",
+    )

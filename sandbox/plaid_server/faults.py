@@ -37,10 +37,22 @@ FAULT_KEYS: dict[str, str] = {
     "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
 }
 
-_RATES = ("error_500_rate", "institution_down_rate", "slow_rate", "timeout_rate",
-          "item_login_required_rate", "product_not_ready_rate", "sync_mutation_rate")  # fmt: skip
-_COUNTS = ("seed", "rate_limit_item_per_minute", "rate_limit_client_per_minute", "slow_ms",
-           "timeout_ms")  # fmt: skip
+_RATES = (
+    "error_500_rate",
+    "institution_down_rate",
+    "slow_rate",
+    "timeout_rate",
+    "item_login_required_rate",
+    "product_not_ready_rate",
+    "sync_mutation_rate",
+)
+_COUNTS = (
+    "seed",
+    "rate_limit_item_per_minute",
+    "rate_limit_client_per_minute",
+    "slow_ms",
+    "timeout_ms",
+)
 _LISTS = ("institution_down", "item_login_required", "product_not_ready")
 
 

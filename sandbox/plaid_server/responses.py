@@ -92,16 +92,20 @@ class PlaidResponses:
     def account_json(self, account: AccountRecord) -> dict[str, object]:
         position = self.store.snapshot_position(self.today)
         available = account.available_cents[position]
+        balances: dict[str, object] = {
+            "available": _usd(available),
+            "current": _usd(account.current_cents[position]),
+            "limit": _usd(account.limit_cents),
+            "iso_currency_code": CURRENCY,
+            "unofficial_currency_code": None,
+            "last_updated_datetime": None,
+        }
+        if account.type == "investment":
+            # Investment responses use InvestmentAccount, whose balances require it.
+            balances["margin_loan_amount"] = None
         return {
             "account_id": account.account_id,
-            "balances": {
-                "available": _usd(available),
-                "current": _usd(account.current_cents[position]),
-                "limit": _usd(account.limit_cents),
-                "iso_currency_code": CURRENCY,
-                "unofficial_currency_code": None,
-                "last_updated_datetime": None,
-            },
+            "balances": balances,
             "mask": account.mask,
             "name": account.name,
             "official_name": account.official_name,
@@ -109,13 +113,15 @@ class PlaidResponses:
             "subtype": account.subtype,
         }
 
-    def item_json(self, item: ItemRecord, error: errors.PlaidError | None = None) -> dict[str, object]:
+    def item_json(
+        self, item: ItemRecord, error: errors.PlaidError | None = None
+    ) -> dict[str, object]:
         return {
             "item_id": item.item_id,
             "institution_id": item.institution_id,
             "institution_name": item.institution_name,
             "webhook": None,
-            "error": error.body("") | {"request_id": None} if error else None,
+            "error": error.body("") if error else None,
             "available_products": ["balance"],
             "billed_products": list(item.products),
             "products": list(item.products),
@@ -168,8 +174,7 @@ class PlaidResponses:
             if not isinstance(wanted, list) or not all(isinstance(a, str) for a in wanted):
                 raise errors.invalid_field("options.account_ids must be a list of strings")
             accounts = [a for a in accounts if a.account_id in wanted]
-        return {"accounts": [self.account_json(a) for a in accounts],
-                "item": self.item_json(item)}  # fmt: skip
+        return {"accounts": [self.account_json(a) for a in accounts], "item": self.item_json(item)}
 
     def item_get(self, item: ItemRecord, body: dict[str, object]) -> dict[str, object]:
         return {"item": self.item_json(item), "status": None}
@@ -197,26 +202,38 @@ class PlaidResponses:
                 cost += lot_cost
                 quantity += lot_quantity
                 acquired = self.store.date_of(acquired_day)
-                tax_lots.append({
-                    "institution_lot_id": lot_id.decode(),
-                    "original_purchase_datetime": f"{acquired.isoformat()}T00:00:00Z",
-                    "quantity": lot_quantity,
-                    "purchase_price": round(lot_cost / lot_quantity / 100, 6),
-                    "cost_basis": _usd(lot_cost),
-                    "current_value": _usd(lot_value),
-                    "position_type": "LONG",
-                })  # fmt: skip
+                tax_lots.append(
+                    {
+                        "institution_lot_id": lot_id.decode(),
+                        "original_purchase_datetime": f"{acquired.isoformat()}T00:00:00Z",
+                        "quantity": lot_quantity,
+                        "purchase_price": round(lot_cost / lot_quantity / 100, 6),
+                        "cost_basis": _usd(lot_cost),
+                        "current_value": _usd(lot_value),
+                        "position_type": "LONG",
+                    }
+                )
             security_indexes.add(security)
-            holdings.append(self._holding(by_position[position].account_id, security, close,
-                                          value, cost, round(quantity, 6), tax_lots))  # fmt: skip
+            holdings.append(
+                self._holding(
+                    by_position[position].account_id,
+                    security,
+                    close,
+                    value,
+                    cost,
+                    round(quantity, 6),
+                    tax_lots,
+                )
+            )
         cash_index = next(s.index for s in self.store.securities if s.type == "cash")
         position_today = self.store.snapshot_position(self.today)
         for account in accounts:
             cash = account.available_cents[position_today]
             if cash:
                 security_indexes.add(cash_index)
-                holdings.append(self._holding(account.account_id, cash_index, 100, cash, cash,
-                                              cash / 100, []))  # fmt: skip
+                holdings.append(
+                    self._holding(account.account_id, cash_index, 100, cash, cash, cash / 100, [])
+                )
         return {
             "accounts": [self.account_json(a) for a in accounts],
             "holdings": holdings,
@@ -224,8 +241,16 @@ class PlaidResponses:
             "item": self.item_json(item),
         }
 
-    def _holding(self, account_id: str, security: int, price_cents: int, value_cents: int,
-                 cost_cents: int, quantity: float, tax_lots: list) -> dict[str, object]:  # fmt: skip
+    def _holding(
+        self,
+        account_id: str,
+        security: int,
+        price_cents: int,
+        value_cents: int,
+        cost_cents: int,
+        quantity: float,
+        tax_lots: list,
+    ) -> dict[str, object]:
         return {
             "account_id": account_id,
             "security_id": self.store.securities[security].security_id,
@@ -250,8 +275,13 @@ class PlaidResponses:
         if start_date > end_date:
             raise errors.invalid_field("start_date must be on or before end_date")
         options = _options(body)
-        count = _bounded_int(options.get("count"), "options.count", 1,
-                             MAX_INVESTMENT_TRANSACTIONS_COUNT, DEFAULT_PAGE_COUNT)  # fmt: skip
+        count = _bounded_int(
+            options.get("count"),
+            "options.count",
+            1,
+            MAX_INVESTMENT_TRANSACTIONS_COUNT,
+            DEFAULT_PAGE_COUNT,
+        )
         offset = _bounded_int(options.get("offset"), "options.offset", 0, 2**31 - 1, 0)
         self._require_product(item, "investments")
         accounts = self._accounts(item, {"investment"})
@@ -269,22 +299,26 @@ class PlaidResponses:
         for tx_id, position, security, day, kind, quantity, amount, price, fees in page:
             plaid_type, subtype, template = self.store.investment_kinds[kind]
             security_name = self.store.securities[security].name if security >= 0 else ""
-            transactions.append({
-                "investment_transaction_id": tx_id.decode(),
-                "account_id": by_position[position].account_id,
-                "security_id": self.store.securities[security].security_id if security >= 0 else None,
-                "date": self.store.date_of(day).isoformat(),
-                "name": template.format(security=security_name),
-                "quantity": quantity,
-                "amount": _usd(amount),
-                "price": _usd(price),
-                "fees": _usd(fees),
-                "type": plaid_type,
-                "subtype": subtype,
-                "iso_currency_code": CURRENCY,
-                "unofficial_currency_code": None,
-                "cancel_transaction_id": None,
-            })  # fmt: skip
+            transactions.append(
+                {
+                    "investment_transaction_id": tx_id.decode(),
+                    "account_id": by_position[position].account_id,
+                    "security_id": self.store.securities[security].security_id
+                    if security >= 0
+                    else None,
+                    "date": self.store.date_of(day).isoformat(),
+                    "name": template.format(security=security_name),
+                    "quantity": quantity,
+                    "amount": _usd(amount),
+                    "price": _usd(price),
+                    "fees": _usd(fees),
+                    "type": plaid_type,
+                    "subtype": subtype,
+                    "iso_currency_code": CURRENCY,
+                    "unofficial_currency_code": None,
+                    "cancel_transaction_id": None,
+                }
+            )
         return {
             "item": self.item_json(item),
             "accounts": [self.account_json(a) for a in accounts],
@@ -307,9 +341,12 @@ class PlaidResponses:
         return {
             "accounts": [self.account_json(a) for a in accounts],
             "item": self.item_json(item),
-            "liabilities": {"credit": credit or None, "mortgage": mortgage or None,
-                            "student": student or None},
-        }  # fmt: skip
+            "liabilities": {
+                "credit": credit or None,
+                "mortgage": mortgage or None,
+                "student": student or None,
+            },
+        }
 
     def _credit_liability(self, item: ItemRecord, account: AccountRecord) -> dict[str, object]:
         terms = account.liability or {}
@@ -328,23 +365,42 @@ class PlaidResponses:
         for apr in terms.get("aprs", []):  # type: ignore[union-attr]
             is_purchase = apr["apr_type"] == "purchase_apr"
             interest = round(carried * apr["apr_percentage"] / 100 / 12) if is_purchase else 0
-            aprs.append({"apr_percentage": apr["apr_percentage"], "apr_type": apr["apr_type"],
-                         "balance_subject_to_apr": _usd(carried if is_purchase else 0),
-                         "interest_charge_amount": _usd(interest)})  # fmt: skip
-        interest_due = round(carried * float(terms["aprs"][0]["apr_percentage"]) / 1200) if terms.get("aprs") else 0  # type: ignore[index]
-        minimum = min(max(2_500, round(statement_balance * 0.01) + interest_due), max(statement_balance, 0))
-        due = today.replace(day=20) if today.day < 20 else (today.replace(day=1) + dt.timedelta(days=32)).replace(day=20)
+            aprs.append(
+                {
+                    "apr_percentage": apr["apr_percentage"],
+                    "apr_type": apr["apr_type"],
+                    "balance_subject_to_apr": _usd(carried if is_purchase else 0),
+                    "interest_charge_amount": _usd(interest),
+                }
+            )
+        interest_due = (
+            round(carried * float(terms["aprs"][0]["apr_percentage"]) / 1200)
+            if terms.get("aprs")
+            else 0
+        )  # type: ignore[index]
+        minimum = min(
+            max(2_500, round(statement_balance * 0.01) + interest_due), max(statement_balance, 0)
+        )
+        due = (
+            today.replace(day=20)
+            if today.day < 20
+            else (today.replace(day=1) + dt.timedelta(days=32)).replace(day=20)
+        )
         return {
             "account_id": account.account_id,
             "aprs": aprs,
             "is_overdue": False,
-            "last_payment_amount": _usd(-int(last_payment["amount_cents"])) if last_payment is not None else None,
-            "last_payment_date": _iso(self.store.date_of(int(last_payment["day"]))) if last_payment is not None else None,
+            "last_payment_amount": _usd(-int(last_payment["amount_cents"]))
+            if last_payment is not None
+            else None,
+            "last_payment_date": _iso(self.store.date_of(int(last_payment["day"])))
+            if last_payment is not None
+            else None,
             "last_statement_issue_date": statement_date.isoformat(),
             "last_statement_balance": _usd(statement_balance),
             "minimum_payment_amount": _usd(minimum),
             "next_payment_due_date": due.isoformat(),
-        }  # fmt: skip
+        }
 
     def _payment_dates(self, pay_day: int) -> tuple[dt.date, dt.date]:
         today = self.today
@@ -396,7 +452,9 @@ class PlaidResponses:
             "last_payment_amount": _usd(payment),
             "last_payment_date": last.isoformat(),
             "last_statement_issue_date": (last - dt.timedelta(days=21)).isoformat(),
-            "last_statement_balance": _usd(account.current_cents[self.store.snapshot_position(self.today)]),
+            "last_statement_balance": _usd(
+                account.current_cents[self.store.snapshot_position(self.today)]
+            ),
             "loan_name": "Consolidation Loan",
             "loan_status": {"end_date": None, "type": "repayment"},
             "minimum_payment_amount": _usd(payment),
@@ -405,22 +463,31 @@ class PlaidResponses:
             "origination_principal_amount": _usd(int(terms["origination_principal_cents"])),  # type: ignore[call-overload]
             "outstanding_interest_amount": 0.0,
             "payment_reference_number": account.mask,
-            "pslf_status": {"estimated_eligibility_date": None, "payments_made": None,
-                            "payments_remaining": None},
+            "pslf_status": {
+                "estimated_eligibility_date": None,
+                "payments_made": None,
+                "payments_remaining": None,
+            },
             "repayment_plan": {"description": "Standard Repayment", "type": "standard"},
             "sequence_number": "1",
-            "servicer_address": {"city": "Wilkes-Barre", "region": "PA",
-                                 "street": "100 Servicer Way", "postal_code": "18773",
-                                 "country": "US"},
+            "servicer_address": {
+                "city": "Wilkes-Barre",
+                "region": "PA",
+                "street": "100 Servicer Way",
+                "postal_code": "18773",
+                "country": "US",
+            },
             "ytd_interest_paid": _usd(int(terms["ytd_interest_cents"])),  # type: ignore[call-overload]
             "ytd_principal_paid": _usd(int(terms["ytd_principal_cents"])),  # type: ignore[call-overload]
-        }  # fmt: skip
+        }
 
     # -- /transactions/sync ---------------------------------------------------------------
     @staticmethod
     def encode_cursor(item_id: str, since_day: int, until_day: int, offset: int) -> str:
-        payload = json.dumps({"v": CURSOR_VERSION, "i": item_id[:8], "s": since_day,
-                              "t": until_day, "o": offset}, separators=(",", ":"))  # fmt: skip
+        payload = json.dumps(
+            {"v": CURSOR_VERSION, "i": item_id[:8], "s": since_day, "t": until_day, "o": offset},
+            separators=(",", ":"),
+        )
         return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
     @staticmethod
@@ -432,7 +499,9 @@ class PlaidResponses:
                 raise ValueError
             return int(payload["s"]), int(payload["t"]), int(payload["o"])
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise errors.invalid_field("cursor is invalid: pass a next_cursor from this item") from None
+            raise errors.invalid_field(
+                "cursor is invalid: pass a next_cursor from this item"
+            ) from None
 
     def transactions_sync(
         self, item: ItemRecord, body: dict[str, object], mutation: bool
@@ -451,8 +520,8 @@ class PlaidResponses:
                 raise errors.sync_mutation()
             if offset == 0:
                 until = today
-        accounts = self._accounts(item, {"depository", "credit"})
-        by_position = {a.position: a for a in accounts}
+        accounts = self._accounts(item)
+        by_position = {a.position: a for a in accounts if a.type in {"depository", "credit"}}
         # The whole client block, so that pending_row (an index into it) stays valid.
         start, total = item.bank_block
         rows = np.asarray(self.store.bank[start : start + total])
@@ -477,8 +546,9 @@ class PlaidResponses:
             record = rows[index]
             account_id = by_position[int(record["account_position"])].account_id
             if change == "removed":
-                result["removed"].append({"transaction_id": record["transaction_id"].decode(),
-                                          "account_id": account_id})  # fmt: skip
+                result["removed"].append(
+                    {"transaction_id": record["transaction_id"].decode(), "account_id": account_id}
+                )
             else:
                 result[change].append(self._transaction_json(rows, index, account_id, until))
         next_cursor = (
@@ -520,24 +590,42 @@ class PlaidResponses:
             "datetime": None,
             "authorized_date": day,
             "authorized_datetime": None,
-            "location": {"address": None, "city": None, "region": None, "postal_code": None,
-                         "country": None, "lat": None, "lon": None, "store_number": None},
+            "location": {
+                "address": None,
+                "city": None,
+                "region": None,
+                "postal_code": None,
+                "country": None,
+                "lat": None,
+                "lon": None,
+                "store_number": None,
+            },
             "logo_url": None,
             "merchant_entity_id": None,
             "merchant_name": merchant,
             "name": name,
             "original_description": None,
             "payment_channel": channel,
-            "payment_meta": {"reference_number": None, "ppd_id": None, "payee": None,
-                             "by_order_of": None, "payer": None, "payment_method": None,
-                             "payment_processor": None, "reason": None},
+            "payment_meta": {
+                "reference_number": None,
+                "ppd_id": None,
+                "payee": None,
+                "by_order_of": None,
+                "payer": None,
+                "payment_method": None,
+                "payment_processor": None,
+                "reason": None,
+            },
             "pending": bool(record["pending"]),
             "pending_transaction_id": (
                 rows[pending_row]["transaction_id"].decode() if pending_row >= 0 else None
             ),
-            "personal_finance_category": {"primary": primary, "detailed": detailed,
-                                          "confidence_level": "VERY_HIGH"},
+            "personal_finance_category": {
+                "primary": primary,
+                "detailed": detailed,
+                "confidence_level": "VERY_HIGH",
+            },
             "transaction_code": None,
             "transaction_id": record["transaction_id"].decode(),
             "website": None,
-        }  # fmt: skip
+        }

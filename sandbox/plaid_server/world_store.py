@@ -86,13 +86,21 @@ class WorldStore:
             SecurityRecord(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), *row[7:])
             for row in self._db().execute("select * from securities order by security_index")
         ]
-        self.descriptions = self._db().execute(
-            "select name, merchant_name, pfc_primary, pfc_detailed, payment_channel "
-            "from descriptions order by description_index"
-        ).fetchall()
-        self.investment_kinds = self._db().execute(
-            "select type, subtype, name_template from investment_kinds order by kind_index"
-        ).fetchall()
+        self.descriptions = (
+            self._db()
+            .execute(
+                "select name, merchant_name, pfc_primary, pfc_detailed, payment_channel "
+                "from descriptions order by description_index"
+            )
+            .fetchall()
+        )
+        self.investment_kinds = (
+            self._db()
+            .execute(
+                "select type, subtype, name_template from investment_kinds order by kind_index"
+            )
+            .fetchall()
+        )
         self._closes = {
             (index, date): cents
             for index, date, cents in self._db().execute("select * from prices")
@@ -118,33 +126,63 @@ class WorldStore:
         return self._closes[(security_index, day.isoformat())]
 
     def item_for_token(self, access_token: str) -> ItemRecord | None:
-        row = self._db().execute(
-            "select i.item_id, i.client_id, i.institution_id, i.institution_name, i.products, "
-            "c.is_deleted, c.bank_start, c.bank_count, c.investment_start, c.investment_count, "
-            "c.lot_start, c.lot_count from items i join clients c using (client_id) "
-            "where i.access_token = ?",
-            (access_token,),
-        ).fetchone()
+        row = (
+            self._db()
+            .execute(
+                "select i.item_id, i.client_id, i.institution_id, i.institution_name, i.products, "
+                "c.is_deleted, c.bank_start, c.bank_count, c.investment_start, c.investment_count, "
+                "c.lot_start, c.lot_count from items i join clients c using (client_id) "
+                "where i.access_token = ?",
+                (access_token,),
+            )
+            .fetchone()
+        )
         if row is None:
             return None
-        return ItemRecord(row[0], row[1], row[2], row[3], tuple(row[4].split(",")), bool(row[5]),
-                          (row[6], row[7]), (row[8], row[9]), (row[10], row[11]))  # fmt: skip
+        return ItemRecord(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            tuple(row[4].split(",")),
+            bool(row[5]),
+            (row[6], row[7]),
+            (row[8], row[9]),
+            (row[10], row[11]),
+        )
 
     def accounts_of(self, item_id: str) -> list[AccountRecord]:
-        rows = self._db().execute(
-            "select account_id, position, kind, type, subtype, name, official_name, mask, "
-            "limit_cents, current_cents_json, available_cents_json, liability_json "
-            "from accounts where item_id = ? order by position",
-            (item_id,),
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute(
+                "select account_id, position, kind, type, subtype, name, official_name, mask, "
+                "limit_cents, current_cents_json, available_cents_json, liability_json "
+                "from accounts where item_id = ? order by position",
+                (item_id,),
+            )
+            .fetchall()
+        )
         return [
-            AccountRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
-                          tuple(json.loads(row[9])), tuple(json.loads(row[10])),
-                          json.loads(row[11]) if row[11] else None)
+            AccountRecord(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                tuple(json.loads(row[9])),
+                tuple(json.loads(row[10])),
+                json.loads(row[11]) if row[11] else None,
+            )
             for row in rows
-        ]  # fmt: skip
+        ]
 
-    def block(self, records: np.ndarray, block: tuple[int, int], positions: list[int]) -> np.ndarray:
+    def block(
+        self, records: np.ndarray, block: tuple[int, int], positions: list[int]
+    ) -> np.ndarray:
         """The client's rows of `records` that belong to accounts at `positions`."""
         start, count = block
         rows = np.asarray(records[start : start + count])

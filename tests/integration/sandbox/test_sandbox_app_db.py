@@ -116,3 +116,59 @@ def test_cli_reports_an_unreachable_database(tmp_path: Path, capsys) -> None:
     )
     assert code == 1
     assert "check --app-db-url" in capsys.readouterr().err
+
+
+APP_TABLES = {
+    "clients",
+    "advisors",
+    "concierges",
+    "concierge_assignments",
+    "appointments",
+    "goals",
+    "manual_assets",
+    "plaid_items",
+    "document_uploads",
+}
+
+
+def test_every_app_table_is_loaded_and_has_updated_at(
+    tmp_path: Path, app_database_url: str
+) -> None:
+    summary = build_world(
+        tmp_path, clients=40, seed=12, as_of=AS_OF, app_database_url=app_database_url
+    )
+    assert set(summary.app_rows) == APP_TABLES
+    for table in sorted(APP_TABLES):
+        (count,) = _query(app_database_url, f"select count(*) from {table}")[0]
+        assert count == summary.app_rows[table] > 0, table
+    with_updated_at = {
+        row[0]
+        for row in _query(
+            app_database_url,
+            "select table_name from information_schema.columns "
+            "where table_schema = 'public' and column_name = 'updated_at'",
+        )
+    }
+    assert with_updated_at == APP_TABLES
+    (latest,) = _query(
+        app_database_url,
+        "select max(updated_at)::date::text from (select updated_at from clients union all "
+        "select updated_at from plaid_items union all select updated_at from goals) changes",
+    )[0]
+    assert latest <= AS_OF.isoformat()
+
+
+def test_app_plaid_items_match_the_truth_file(tmp_path: Path, app_database_url: str) -> None:
+    build_world(tmp_path, clients=25, seed=2, as_of=AS_OF, app_database_url=app_database_url)
+    rows = _query(
+        app_database_url,
+        "select item_id, client_id, institution_id, access_token, "
+        "case when deleted_at is null then 'false' else 'true' end "
+        "from plaid_items order by client_id, item_id",
+    )
+    with (tmp_path / "truth/plaid_items.csv").open(newline="") as handle:
+        truth = sorted(
+            (r["item_id"], r["client_id"], r["institution_id"], r["access_token"], r["is_deleted"])
+            for r in csv.DictReader(handle)
+        )
+    assert sorted(rows, key=lambda r: (r[1], r[0])) == sorted(truth, key=lambda r: (r[1], r[0]))

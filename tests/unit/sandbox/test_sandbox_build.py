@@ -105,3 +105,25 @@ def test_cli_bad_arguments_exit_2_with_one_line(
     error = capsys.readouterr().err.strip()
     assert message in error
     assert len(error.splitlines()) == 1
+
+
+def test_cli_plaid_rejects_a_bad_fault_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plaid", "--world", str(tmp_path), "--faults", "explode=1"]) == 2
+    assert "unknown or malformed" in capsys.readouterr().err
+
+
+def test_cli_plaid_needs_a_built_world(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plaid", "--world", str(tmp_path), "--port", "0"]) == 1
+    assert "build the world first" in capsys.readouterr().err
+
+
+def test_worker_processes_build_the_same_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Big worlds are simulated in forked workers; force that path on a small world.
+    build_world(tmp_path / "serial", clients=12, seed=4, as_of=AS_OF, app_database_url=None)
+    monkeypatch.setattr("sandbox.world._worker_count", lambda clients: 2)
+    build_world(tmp_path / "forked", clients=12, seed=4, as_of=AS_OF, app_database_url=None)
+    assert _tree_files(tmp_path / "serial") == _tree_files(tmp_path / "forked")
