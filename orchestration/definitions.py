@@ -6,7 +6,6 @@ from orchestration.defs.app_db.assets import defs as app_db_defs
 from orchestration.defs.dbt.assets import defs as dbt_defs
 from orchestration.defs.events.assets import defs as events_defs
 from orchestration.defs.jobs import defs as job_defs
-from orchestration.defs.plaid.assets import defs as plaid_defs
 from orchestration.defs.operations import defs as operations_defs
 from orchestration.resources import AppDatabaseResource, KeyringResource, WarehouseResource
 
@@ -22,7 +21,6 @@ defs = dg.Definitions.merge(
     shared_resources,
     app_db_defs,
     events_defs,
-    plaid_defs,
     dbt_defs,
     job_defs,
     operations_defs,

@@ -8,11 +8,12 @@ passfile, never written anywhere.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT, dbt_connection_env
 from warehouse_ddl import Warehouse
@@ -20,7 +21,31 @@ from warehouse_ddl import Warehouse
 DBT_PROJECT.prepare_if_dev()
 
 
-@dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
+MARTS_FRESHNESS = dg.FreshnessPolicy.time_window(
+    warn_window=timedelta(hours=24), fail_window=timedelta(hours=30)
+)
+"""Marts are rebuilt by the 02:00 nightly run: a mart older than a day means a
+night was missed (warn); older than 30 hours, this morning's run failed too."""
+
+
+class WdpDbtTranslator(DagsterDbtTranslator):
+    """dbt nodes as assets; marts get the nightly freshness policy (Dagster >= 1.12 style)."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest.get("nodes", {}).get(unique_id, {})
+        if node.get("resource_type") == "model" and node.get("schema") == "marts":
+            spec = spec.replace_attributes(freshness_policy=MARTS_FRESHNESS)
+        return spec
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=WdpDbtTranslator(),
+)
 def wdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     os.environ.update(dbt_connection_env(Warehouse.from_env()))
     yield from dbt.cli(["build"], context=context).stream()

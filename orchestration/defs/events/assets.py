@@ -20,11 +20,12 @@ from ingestion.events.segment import (
     pending_event_files,
 )
 from orchestration.defs.quality.great_expectations import gx_suite_check
+from orchestration.partitions import DAILY_PARTITIONS
 from orchestration.resources import EventsLandingResource, KeyringResource, WarehouseResource
 
 EXPECTATIONS_DIR = Path(__file__).parent / "expectations"
 
-EVENT_FILE_PARTITIONS = dg.DailyPartitionsDefinition(start_date="2023-01-01", end_offset=1)
+EVENT_FILE_PARTITIONS = DAILY_PARTITIONS
 """One partition per arrival day (UTC); today's file is a partition as soon as it lands."""
 
 

@@ -7,10 +7,9 @@ expectations execute as SQL in the warehouse. Each result is also written as
 JSON under `WDP_HOME/gx/validations/<suite>/` so failures can be read later.
 """
 
-from __future__ import annotations
-
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,12 @@ class GxSuiteSpec:
     table: str
     severity: str
     expectations: tuple[dict[str, Any], ...]
+    max_row_count_drop_share: float = 0.5
+    """Fail when the table has lost more than this share of the rows it had at the
+    last passing check (a broken upstream often shows as a sudden drop)."""
 
     @classmethod
-    def from_yaml(cls, path: Path) -> GxSuiteSpec:
+    def from_yaml(cls, path: Path) -> "GxSuiteSpec":
         document = yaml.safe_load(path.read_text())
         severity = document.get("severity", "ERROR")
         if severity not in ("ERROR", "WARN"):
@@ -45,7 +47,22 @@ class GxSuiteSpec:
             table=document["table"],
             severity=severity,
             expectations=tuple(document["expectations"]),
+            max_row_count_drop_share=float(document.get("max_row_count_drop_share", 0.5)),
         )
+
+    def with_row_count_floor(self, previous_row_count: int | None) -> "GxSuiteSpec":
+        """The suite plus a row-count expectation relative to the last good count."""
+        floor = (
+            math.ceil(previous_row_count * (1 - self.max_row_count_drop_share))
+            if previous_row_count
+            else 0
+        )
+        row_count = {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"min_value": floor},
+            "meta": {"wdp_row_count_floor": True},
+        }
+        return replace(self, expectations=(*self.expectations, row_count))
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class GxOutcome:
     evaluated: int
     failed: tuple[str, ...]
     result: dict[str, Any]
+    row_count: int | None = None
 
 
 def run_gx_suite(spec: GxSuiteSpec, sqlalchemy_url: str) -> GxOutcome:
@@ -71,7 +89,9 @@ def run_gx_suite(spec: GxSuiteSpec, sqlalchemy_url: str) -> GxOutcome:
     suite = context.suites.add(gx.ExpectationSuite(name=spec.suite_name))
     for declared in spec.expectations:
         expectation_class = getattr(gx.expectations, _class_name(declared["type"]))
-        suite.add_expectation(expectation_class(**declared.get("kwargs", {})))
+        suite.add_expectation(
+            expectation_class(**declared.get("kwargs", {}), meta=declared.get("meta"))
+        )
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=spec.suite_name, data=batch, suite=suite)
     )
@@ -79,11 +99,17 @@ def run_gx_suite(spec: GxSuiteSpec, sqlalchemy_url: str) -> GxOutcome:
     failed = tuple(
         _describe(item["expectation_config"]) for item in result["results"] if not item["success"]
     )
+    row_counts = [
+        item["result"].get("observed_value")
+        for item in result["results"]
+        if item["expectation_config"]["type"] == "expect_table_row_count_to_be_between"
+    ]
     return GxOutcome(
         passed=bool(result["success"]),
         evaluated=len(result["results"]),
         failed=failed,
         result=result,
+        row_count=next((count for count in row_counts if count is not None), None),
     )
 
 
@@ -101,8 +127,14 @@ def gx_suite_check(suite_path: Path) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite {spec.suite_name} ({suite_path.name}), "
         f"{len(spec.expectations)} expectations, severity {spec.severity}.",
     )
-    def _gx_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        outcome = run_gx_suite(spec, warehouse.sqlalchemy_url("wdp_engineer"))
+    def _gx_check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        check_key = dg.AssetCheckKey(dg.AssetKey(list(spec.asset_key)), f"gx_{spec.suite_name}")
+        previous_row_count = _last_passing_row_count(context.instance, check_key)
+        outcome = run_gx_suite(
+            spec.with_row_count_floor(previous_row_count), warehouse.sqlalchemy_url("wdp_engineer")
+        )
         saved_to = _save_result(warehouse.server().settings.home, spec, outcome)
         return dg.AssetCheckResult(
             passed=outcome.passed,
@@ -115,10 +147,29 @@ def gx_suite_check(suite_path: Path) -> dg.AssetChecksDefinition:
                 "expectations_failed": len(outcome.failed),
                 "failed_expectations": dg.MetadataValue.json(list(outcome.failed)),
                 "validation_result_path": dg.MetadataValue.path(str(saved_to)),
+                "row_count": outcome.row_count,
+                "previous_passing_row_count": previous_row_count,
             },
         )
 
     return _gx_check
+
+
+def _last_passing_row_count(
+    instance: dg.DagsterInstance, check_key: dg.AssetCheckKey
+) -> int | None:
+    """`row_count` of the last passing evaluation of this check, from Dagster's event log."""
+    for record in instance.event_log_storage.get_asset_check_execution_history(check_key, limit=20):
+        event = record.event
+        evaluation = (
+            event.dagster_event.event_specific_data if event and event.dagster_event else None
+        )
+        if evaluation is None or not getattr(evaluation, "passed", False):
+            continue
+        row_count = evaluation.metadata.get("row_count")
+        if row_count is not None and row_count.value is not None:
+            return int(row_count.value)
+    return None
 
 
 def _save_result(home: Path, spec: GxSuiteSpec, outcome: GxOutcome) -> Path:

@@ -50,3 +50,11 @@ def test_resources_are_bound(defs: dg.Definitions) -> None:
 def test_run_failure_sensor_alerts(defs: dg.Definitions) -> None:
     sensor = defs.resolve_sensor_def("alert_on_run_failure")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_marts_have_a_freshness_policy_and_staging_does_not(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    mart = graph.get(dg.AssetKey(["marts", "dim_clients"]))
+    assert mart.freshness_policy is not None
+    assert mart.freshness_policy.fail_window.to_timedelta().total_seconds() == 30 * 3600
+    assert graph.get(dg.AssetKey(["staging", "stg_app__clients"])).freshness_policy is None
