@@ -1,19 +1,44 @@
-"""Jobs and schedules that span every domain: the nightly job and its schedule."""
+"""Jobs and schedules that span every domain: the nightly job and its schedule.
+
+The nightly run at 02:00 America/New_York loads the day that just ended (in New
+York time) for every daily-partitioned source, then builds dbt with its checks;
+unpartitioned assets (app database replication, dbt models) run once per run.
+"""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
+
+from orchestration.partitions import DAILY_PARTITIONS
+
+NIGHTLY_TIMEZONE = "America/New_York"
 
 nightly_job = dg.define_asset_job(
     name="nightly",
     selection=dg.AssetSelection.all(),
-    description="Every source for the day, then dbt, with their checks.",
+    partitions_def=DAILY_PARTITIONS,
+    description="Every source for the day's partition, then dbt, with their checks.",
 )
 
-nightly_schedule = dg.ScheduleDefinition(
+
+def nightly_partition_key(scheduled_for_utc) -> str:
+    """The New York day that ended before the scheduled time (the day to load)."""
+    local_day = scheduled_for_utc.astimezone(ZoneInfo(NIGHTLY_TIMEZONE)).date()
+    return (local_day - timedelta(days=1)).isoformat()
+
+
+@dg.schedule(
     name="nightly_schedule",
     job=nightly_job,
     cron_schedule="0 2 * * *",
-    execution_timezone="America/New_York",
+    execution_timezone=NIGHTLY_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="02:00 New York: yesterday's partition of every source, then dbt.",
 )
+def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    day = nightly_partition_key(context.scheduled_execution_time)
+    return dg.RunRequest(run_key=f"nightly-{day}", partition_key=day)
+
 
 defs = dg.Definitions(jobs=[nightly_job], schedules=[nightly_schedule])

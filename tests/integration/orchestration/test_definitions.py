@@ -1,5 +1,7 @@
 """The code location loads: asset graph, checks, jobs, schedule and resources."""
 
+from datetime import UTC, datetime
+
 import dagster as dg
 import pytest
 
@@ -36,11 +38,22 @@ def test_gx_check_is_blocking_and_dbt_tests_are_checks(defs: dg.Definitions) -> 
 
 def test_nightly_job_and_schedule(defs: dg.Definitions) -> None:
     job = defs.resolve_job_def("nightly")
-    assert job is not None
+    assert job.partitions_def is not None
     schedule = defs.resolve_schedule_def("nightly_schedule")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "America/New_York"
     assert schedule.job_name == "nightly"
+
+
+def test_nightly_schedule_loads_the_new_york_day_that_ended(defs: dg.Definitions) -> None:
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    # 02:00 New York on 2026-03-09 (after the DST change) is 06:00 UTC.
+    moment = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)
+    with dg.build_schedule_context(
+        scheduled_execution_time=moment, repository_def=defs.get_repository_def()
+    ) as context:
+        request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.partition_key == "2026-03-08"
 
 
 def test_resources_are_bound(defs: dg.Definitions) -> None:
