@@ -1,7 +1,7 @@
 """`wdp`: the platform's command line (DESIGN §9).
 
     wdp db start | stop | status | upgrade | url [--role R] [--database D]
-    wdp keys init
+    wdp keys init | rotate [--retire-old-keys]
     wdp sandbox build --clients N [--seed S] [--as-of DATE]
     wdp sandbox plaid [--port P] [--faults SPEC]
     wdp run [--select SELECTION] [--partition DATE]
@@ -143,6 +143,60 @@ def keys_init() -> None:
     """Create the local key ring (0600) if there is none; never replaces one."""
     path, created = ensure_local_keyring(Warehouse.from_env().settings.home)
     click.echo(f"{'created' if created else 'kept existing'} key ring {path}")
+
+
+@keys.command("rotate")
+@click.option(
+    "--retire-old-keys",
+    is_flag=True,
+    help="After re-encryption, drop keys no stored value names any more.",
+)
+@_friendly_errors
+def keys_rotate(retire_old_keys: bool) -> None:
+    """New active key; re-encrypt every stored value under it; optionally retire old keys.
+
+    Safe to interrupt and to repeat: old keys stay in the ring until every value
+    has moved, so loaders and the app keep working throughout.
+    """
+    import psycopg2
+
+    from privacy.keyring import local_keyring_path
+    from privacy.rotation import (
+        key_ids_in_use,
+        reencrypt_warehouse,
+        save_keyring_file,
+        with_new_active_key,
+        without_keys,
+    )
+
+    if os.environ.get("WDP_KEYRING"):
+        raise PrivacyError(
+            "WDP_KEYRING is set: that key ring is managed outside the platform; add a new "
+            "active key there, then run `wdp keys rotate` with it to re-encrypt."
+        )
+    server = Warehouse.from_env()
+    server.start()
+    path = local_keyring_path(server.settings.home)
+    keyring = with_new_active_key(load_keyring(server.settings.home))
+    save_keyring_file(path, keyring)
+    click.echo(f"new active key {keyring.active_key_id} in {path} (old keys kept)")
+    connection = psycopg2.connect(server.role_url("wdp_loader"))
+    try:
+        counts = reencrypt_warehouse(connection, keyring, progress=click.echo)
+        click.echo(
+            f"re-encrypted {counts.values_reencrypted} values in {counts.rows_rewritten} rows"
+        )
+        in_use = key_ids_in_use(connection)
+    finally:
+        connection.close()
+    retired = set(keyring.keys) - in_use - {keyring.active_key_id}
+    if retire_old_keys and retired:
+        save_keyring_file(path, without_keys(keyring, retired))
+        click.echo(f"retired keys {', '.join(sorted(retired))}")
+    elif retired:
+        click.echo(
+            f"keys no longer used (retire with --retire-old-keys): {', '.join(sorted(retired))}"
+        )
 
 
 # -- wdp sandbox ---------------------------------------------------------------------------------
