@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.defs.app_db.assets import defs as app_db_defs
 from orchestration.defs.dbt.assets import defs as dbt_defs
+from orchestration.defs.documents.assets import defs as documents_defs
 from orchestration.defs.events.assets import defs as events_defs
 from orchestration.defs.jobs import defs as job_defs
 from orchestration.defs.operations import defs as operations_defs
@@ -21,6 +22,7 @@ defs = dg.Definitions.merge(
     shared_resources,
     app_db_defs,
     events_defs,
+    documents_defs,
     dbt_defs,
     job_defs,
     operations_defs,
