@@ -160,6 +160,9 @@ def keys_rotate(retire_old_keys: bool) -> None:
     """
     import psycopg2
 
+    from ingestion.documents.archive import DocumentArchive
+    from orchestration.defs.documents.assets import DocumentsLandingResource
+    from privacy import EnvelopeCipher
     from privacy.keyring import local_keyring_path
     from privacy.rotation import (
         key_ids_in_use,
@@ -189,6 +192,11 @@ def keys_rotate(retire_old_keys: bool) -> None:
         in_use = key_ids_in_use(connection)
     finally:
         connection.close()
+    archive = DocumentArchive(DocumentsLandingResource().archive_url(), EnvelopeCipher(keyring))
+    click.echo(
+        f"re-sealed {archive.reencrypt_under_active_key(keyring.active_key_id)} archived documents"
+    )
+    in_use |= archive.key_ids_in_use()
     retired = set(keyring.keys) - in_use - {keyring.active_key_id}
     if retire_old_keys and retired:
         save_keyring_file(path, without_keys(keyring, retired))

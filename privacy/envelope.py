@@ -122,6 +122,15 @@ class EnvelopeCipher:
     def key_id_of(token: str) -> str:
         return token.split(".", 2)[1]
 
+    @staticmethod
+    def key_id_of_bytes(envelope: bytes) -> str:
+        """The key id named in the header of an `encrypt_bytes` envelope."""
+        if not envelope.startswith(_BYTES_MAGIC) or len(envelope) < len(_BYTES_MAGIC) + 1:
+            raise PrivacyError("Not a file envelope.")
+        length = envelope[len(_BYTES_MAGIC)]
+        start = len(_BYTES_MAGIC) + 1
+        return envelope[start : start + length].decode("utf-8", "replace")
+
 
 def _aad(key_id: str, context: str) -> bytes:
     return f"{_VERSION}|{key_id}|{context}".encode()

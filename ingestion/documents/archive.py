@@ -72,6 +72,40 @@ class DocumentArchive:
             sealed = handle.read()
         return self._cipher.decrypt_bytes(sealed, _archive_context(file_sha256))
 
+    def reencrypt_under_active_key(self, active_key_id: str) -> int:
+        """Re-seal every archived file not under `active_key_id` (key rotation).
+
+        Each file is rewritten under a temporary name, moved into place and
+        verified, so an interrupted rotation leaves every file readable; returns
+        how many files were re-sealed.
+        """
+        resealed = 0
+        for path in sorted(self._fs.glob(f"{self._root.rstrip('/')}/*/*.enc")):
+            file_sha256 = path.rsplit("/", 1)[1].removesuffix(".enc")
+            with self._fs.open(path, "rb") as handle:
+                sealed = handle.read()
+            if EnvelopeCipher.key_id_of_bytes(sealed) == active_key_id:
+                continue
+            content = self._cipher.decrypt_bytes(sealed, _archive_context(file_sha256))
+            partial = f"{path}.partial-{uuid.uuid4().hex}"
+            with self._fs.open(partial, "wb") as handle:
+                handle.write(self._cipher.encrypt_bytes(content, _archive_context(file_sha256)))
+            self._fs.mv(partial, path)
+            if not self._verifies(file_sha256):
+                raise ArchiveError(
+                    f"re-sealed {file_sha256} does not read back; rerun the rotation"
+                )
+            resealed += 1
+        return resealed
+
+    def key_ids_in_use(self) -> set[str]:
+        """Key ids named by the archived files."""
+        found: set[str] = set()
+        for path in self._fs.glob(f"{self._root.rstrip('/')}/*/*.enc"):
+            with self._fs.open(path, "rb") as handle:
+                found.add(EnvelopeCipher.key_id_of_bytes(handle.read(64)))
+        return found
+
     def _verifies(self, file_sha256: str) -> bool:
         try:
             return hashlib.sha256(self.read(file_sha256)).hexdigest() == file_sha256
