@@ -7,6 +7,7 @@ expectations execute as SQL in the warehouse. Each result is also written as
 JSON under `WDP_HOME/gx/validations/<suite>/` so failures can be read later.
 """
 
+import html
 import json
 import math
 from dataclasses import dataclass, replace
@@ -147,6 +148,7 @@ def gx_suite_check(suite_path: Path) -> dg.AssetChecksDefinition:
                 "expectations_failed": len(outcome.failed),
                 "failed_expectations": dg.MetadataValue.json(list(outcome.failed)),
                 "validation_result_path": dg.MetadataValue.path(str(saved_to)),
+                "validations_page": dg.MetadataValue.path(str(saved_to.parents[2] / "index.html")),
                 "row_count": outcome.row_count,
                 "previous_passing_row_count": previous_row_count,
             },
@@ -177,7 +179,55 @@ def _save_result(home: Path, spec: GxSuiteSpec, outcome: GxOutcome) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.json"
     path.write_text(json.dumps(outcome.result, indent=2, default=str))
+    write_validation_index(home / "gx")
     return path
+
+
+VALIDATIONS_KEPT_PER_SUITE = 30
+_ROW_TEMPLATE = (
+    "<tr class='{status}'><td>{suite}</td><td>{when}</td><td>{status}</td>"
+    "<td>{evaluated}</td><td>{failed}</td><td><a href='{link}'>json</a></td></tr>"
+)
+
+
+def write_validation_index(gx_home: Path) -> Path:
+    """`gx/index.html`: every suite's recent validations, newest first (our Data Docs).
+
+    GX's own Data Docs need a file-backed context; the results are already kept
+    as JSON, so one static page over them is enough to browse what failed.
+    """
+    rows = []
+    for suite_folder in sorted((gx_home / "validations").glob("*")):
+        results = sorted(suite_folder.glob("*.json"), reverse=True)
+        for old in results[VALIDATIONS_KEPT_PER_SUITE:]:
+            old.unlink(missing_ok=True)
+        for result_path in results[:VALIDATIONS_KEPT_PER_SUITE]:
+            result = json.loads(result_path.read_text())
+            failed = [
+                _describe(item["expectation_config"])
+                for item in result.get("results", [])
+                if not item.get("success")
+            ]
+            rows.append(
+                _ROW_TEMPLATE.format(
+                    status="passed" if result.get("success") else "failed",
+                    suite=html.escape(suite_folder.name),
+                    when=html.escape(result_path.stem),
+                    evaluated=len(result.get("results", [])),
+                    failed=html.escape("; ".join(failed)) or "&nbsp;",
+                    link=html.escape(str(result_path.relative_to(gx_home))),
+                )
+            )
+    page = (
+        "<!doctype html><meta charset='utf-8'><title>Data quality validations</title>"
+        "<style>body{font-family:sans-serif}td,th{padding:4px 8px;border-bottom:1px solid #ddd}"
+        ".failed{background:#fde2e2}</style><h1>Great Expectations validations</h1>"
+        "<table><tr><th>suite</th><th>validated at (UTC)</th><th>result</th>"
+        "<th>expectations</th><th>failed</th><th>details</th></tr>" + "".join(rows) + "</table>"
+    )
+    index = gx_home / "index.html"
+    index.write_text(page)
+    return index
 
 
 def _class_name(expectation_type: str) -> str:
