@@ -68,7 +68,7 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
     )
     try:
         _wait_for(f"http://127.0.0.1:{app_port}/_stcore/health", demo, log, timeout_s=400)
-        _wait_for(f"http://127.0.0.1:{dagster_port}/server_info", demo, log, timeout_s=120)
+        _wait_for(f"http://127.0.0.1:{dagster_port}/server_info", demo, log, timeout_s=400)
         graph = _get(
             f"http://127.0.0.1:{dagster_port}/graphql",
             {"query": "{ assetNodes { assetKey { path } } }"},

@@ -20,6 +20,7 @@ from ingestion.app_db.tables import APP_TABLES, app_table
 from ingestion.load import LoadResult, UnsafeDeletionError
 from privacy import EnvelopeCipher, Keyring, client_key
 from sandbox import build_world
+from tests.integration.ingestion.warehouse_state import emptied
 from warehouse_ddl import Warehouse
 
 RAW_TABLES = ", ".join(spec.target_table for spec in APP_TABLES)
@@ -38,13 +39,11 @@ def app_source(app_database_url: str, tmp_path: Path) -> Iterator[Connection]:
 
 @pytest.fixture
 def loader_connection(warehouse: Warehouse) -> Iterator[Connection]:
-    connection = psycopg2.connect(warehouse.role_url("wdp_loader"))
-    yield connection
-    connection.close()
-    admin = psycopg2.connect(warehouse.admin_url("warehouse"))
-    with admin, admin.cursor() as cursor:
-        cursor.execute(f"truncate {RAW_TABLES}, quarantine.rejected_records, audit.load_watermarks")
-    admin.close()
+    tables = f"{RAW_TABLES}, quarantine.rejected_records, audit.load_watermarks"
+    with emptied(warehouse, tables):
+        connection = psycopg2.connect(warehouse.role_url("wdp_loader"))
+        yield connection
+        connection.close()
 
 
 def replicate_all(

@@ -15,6 +15,7 @@ from psycopg2.extensions import connection as Connection
 from ingestion.app_db.clients import load_clients
 from privacy import EnvelopeCipher, Keyring, client_key
 from sandbox import build_world
+from tests.integration.ingestion.warehouse_state import emptied
 from warehouse_ddl import Warehouse
 
 
@@ -31,15 +32,11 @@ def app_source(app_database_url: str, tmp_path: Path) -> Iterator[Connection]:
 
 @pytest.fixture
 def loader_connection(warehouse: Warehouse) -> Iterator[Connection]:
-    connection = psycopg2.connect(warehouse.role_url("wdp_loader"))
-    yield connection
-    connection.close()
-    admin = psycopg2.connect(warehouse.admin_url("warehouse"))
-    with admin, admin.cursor() as cursor:
-        cursor.execute(
-            "truncate raw_app.clients, quarantine.rejected_records, audit.load_watermarks"
-        )
-    admin.close()
+    tables = "raw_app.clients, quarantine.rejected_records, audit.load_watermarks"
+    with emptied(warehouse, tables):
+        connection = psycopg2.connect(warehouse.role_url("wdp_loader"))
+        yield connection
+        connection.close()
 
 
 def _scalar(connection: Connection, query: str) -> object:

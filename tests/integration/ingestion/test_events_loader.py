@@ -12,6 +12,7 @@ from psycopg2.extensions import connection as Connection
 from ingestion.events.segment import event_files, load_event_file, pending_event_files
 from privacy import EnvelopeCipher, Keyring, client_key
 from sandbox import build_world
+from tests.integration.ingestion.warehouse_state import emptied
 from warehouse_ddl import Warehouse
 
 
@@ -24,15 +25,11 @@ def events_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def loader_connection(warehouse: Warehouse) -> Iterator[Connection]:
-    connection = psycopg2.connect(warehouse.role_url("wdp_loader"))
-    yield connection
-    connection.close()
-    admin = psycopg2.connect(warehouse.admin_url("warehouse"))
-    with admin, admin.cursor() as cursor:
-        cursor.execute(
-            "truncate raw_events.events, audit.event_file_loads, quarantine.rejected_records"
-        )
-    admin.close()
+    tables = "raw_events.events, audit.event_file_loads, quarantine.rejected_records"
+    with emptied(warehouse, tables):
+        connection = psycopg2.connect(warehouse.role_url("wdp_loader"))
+        yield connection
+        connection.close()
 
 
 def rows(connection: Connection, query: str, *params: object) -> list[tuple]:

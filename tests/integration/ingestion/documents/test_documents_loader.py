@@ -58,6 +58,18 @@ def _rows(url: str, query: str | sql.Composable, *params: object) -> list[tuple]
         connection.close()
 
 
+def _empty_document_tables(warehouse: Warehouse) -> None:
+    cleanup = psycopg2.connect(warehouse.admin_url("warehouse"))
+    with cleanup, cleanup.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("truncate {} cascade").format(
+                sql.SQL(", ").join(sql.Identifier(*table.split(".")) for table in TABLES)
+            )
+        )
+        cursor.execute("delete from quarantine.rejected_records where source_name = 'documents'")
+    cleanup.close()
+
+
 @pytest.fixture(scope="module")
 def loaded(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedWorld]:
     name = f"app_documents_{os.getpid()}_{next(_numbers)}"
@@ -70,6 +82,9 @@ def loaded(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> It
     world = base / "world"
     build_world(world, clients=60, seed=3, as_of=AS_OF, app_database_url=app_url)
     landing_dir = base / "landing"
+    # The session warehouse is shared: earlier end-to-end runs may have recorded
+    # files with the same content (e.g. empty uploads), which would be skipped.
+    _empty_document_tables(warehouse)
     shutil.copytree(world / "documents" / "landing", landing_dir)
     keyring = Keyring.generate()
     landing = LandingArea(str(landing_dir))
@@ -99,15 +114,7 @@ def loaded(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> It
         loader_url,
         warehouse.admin_url("warehouse"),
     )
-    cleanup = psycopg2.connect(warehouse.admin_url("warehouse"))
-    with cleanup, cleanup.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("truncate {} cascade").format(
-                sql.SQL(", ").join(sql.Identifier(*table.split(".")) for table in TABLES)
-            )
-        )
-        cursor.execute("delete from quarantine.rejected_records where source_name = 'documents'")
-    cleanup.close()
+    _empty_document_tables(warehouse)
     with admin.cursor() as cursor:
         cursor.execute(
             sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
