@@ -8,6 +8,7 @@ from orchestration.defs.documents.assets import defs as documents_defs
 from orchestration.defs.events.assets import defs as events_defs
 from orchestration.defs.jobs import defs as job_defs
 from orchestration.defs.operations import defs as operations_defs
+from orchestration.defs.plaid.assets import defs as plaid_defs
 from orchestration.resources import AppDatabaseResource, KeyringResource, WarehouseResource
 
 shared_resources = dg.Definitions(
@@ -22,6 +23,7 @@ defs = dg.Definitions.merge(
     shared_resources,
     app_db_defs,
     events_defs,
+    plaid_defs,
     documents_defs,
     dbt_defs,
     job_defs,

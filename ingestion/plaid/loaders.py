@@ -1,0 +1,606 @@
+"""Loaders of Plaid data into `raw_plaid`, one per product, correct under faults.
+
+Each loader takes a `PlaidClient`, a warehouse connection (as `wdp_loader`),
+the items and the key ring, and returns a `PlaidLoadResult`. Items are fetched
+by a small thread pool (the client's throttle, not the pool, bounds the
+request rate) and written by the calling thread, one transaction per item:
+an item's data, its health and (for /transactions/sync) its cursor commit
+together, so a kill mid-run loses at most the items in flight and a re-run
+finishes the job without changing what was already written.
+
+Snapshots (balances, holdings with tax lots, liabilities) are keyed by
+`as_of_date` and replace the item's rows of that day; transactions and
+investment transactions are merged by id. Rows are rewritten only when their
+fingerprint changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from psycopg2 import sql
+from psycopg2.extensions import connection as Connection
+
+from ingestion.load import LoadResult, copy_merge, record_load_end, record_load_start
+from ingestion.plaid import records
+from ingestion.plaid.api import PlaidClient
+from ingestion.plaid.errors import Outcome, PlaidCallError, PlaidFailure, classify
+from ingestion.plaid.items import PlaidItem, sql_text
+from ingestion.plaid.records import RawTable, RowStamp, Sealer
+from privacy import EnvelopeCipher, Keyring
+
+logger = logging.getLogger(__name__)
+
+SYNC_PAGE_COUNT = 500
+INVESTMENT_PAGE_COUNT = 500
+# Plaid keeps 24 months of investment transactions; a first load takes them all.
+INVESTMENT_HISTORY_DAYS = 730
+# Later loads re-read this many days before the newest loaded date: institutions
+# post late and correct recent rows.
+INVESTMENT_OVERLAP_DAYS = 30
+MAX_SYNC_RESTARTS = 5
+MAX_PAGINATION_RESTARTS = 3
+
+HEALTH_BY_OUTCOME = {
+    Outcome.NEEDS_RELINK: "needs_relink",
+    Outcome.PRODUCT_NOT_READY: "product_not_ready",
+    Outcome.NOT_SUPPORTED: "ok",
+}
+
+Fetched = TypeVar("Fetched")
+
+
+class PlaidUnavailableError(RuntimeError):
+    """Every item failed with a retryable error: Plaid (or the network) is down; run again later."""
+
+
+@dataclass
+class PlaidLoadResult:
+    """What one product load did: items by health, rows per table, API calls."""
+
+    load_id: uuid.UUID
+    product: str
+    as_of_date: dt.date | None
+    items_ok: int = 0
+    items_needs_relink: int = 0
+    items_product_not_ready: int = 0
+    items_failed: int = 0
+    rows_written: Counter[str] = field(default_factory=Counter)
+    rows_received: Counter[str] = field(default_factory=Counter)
+    failures: dict[str, str] = field(default_factory=dict)
+    sync_restarts: int = 0
+    api_calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def items_total(self) -> int:
+        return (
+            self.items_ok
+            + self.items_needs_relink
+            + self.items_product_not_ready
+            + self.items_failed
+        )
+
+
+@dataclass(frozen=True)
+class PlaidLoadContext:
+    """What every loader needs besides its own arguments."""
+
+    client: PlaidClient
+    connection: Connection
+    keyring: Keyring
+
+    @property
+    def sealer(self) -> Sealer:
+        return Sealer(EnvelopeCipher(self.keyring), self.keyring.pepper)
+
+
+# -- the products ------------------------------------------------------------------------
+
+
+def load_balances(
+    context: PlaidLoadContext, items: Sequence[PlaidItem], as_of_date: dt.date
+) -> PlaidLoadResult:
+    """/accounts/get per item: `raw_plaid.accounts` and the day's `raw_plaid.balances_daily`.
+
+    /accounts/get returns the balances Plaid last refreshed (at least daily),
+    which is what a nightly snapshot needs; /accounts/balance/get would force
+    a real-time refresh, is billed per call and limited to 5 calls per item a minute.
+    """
+    sealer = context.sealer
+
+    def write(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> dict[RawTable, list]:
+        accounts = response.get("accounts") or []
+        return {
+            records.ACCOUNTS: records.account_rows(
+                item.item_id, item.client_key, accounts, sealer, stamp
+            ),
+            records.BALANCES_DAILY: records.balance_rows(item.item_id, as_of_date, accounts, stamp),
+        }
+
+    return _load_snapshot(
+        context, items, "accounts", as_of_date, context.client.accounts_get, write
+    )
+
+
+def load_holdings(
+    context: PlaidLoadContext, items: Sequence[PlaidItem], as_of_date: dt.date
+) -> PlaidLoadResult:
+    """/investments/holdings/get: securities, the day's holdings and their tax lots."""
+
+    def write(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> dict[RawTable, list]:
+        holdings, lots = records.holding_rows(
+            item.item_id, as_of_date, response.get("holdings") or [], stamp
+        )
+        return {
+            records.SECURITIES: records.security_rows(response.get("securities") or [], stamp),
+            records.HOLDINGS_DAILY: holdings,
+            records.HOLDING_TAX_LOTS_DAILY: lots,
+        }
+
+    eligible = [item for item in items if "investments" in item.products]
+    return _load_snapshot(
+        context, eligible, "investments_holdings", as_of_date, context.client.holdings_get, write
+    )
+
+
+def load_liabilities(
+    context: PlaidLoadContext, items: Sequence[PlaidItem], as_of_date: dt.date
+) -> PlaidLoadResult:
+    """/liabilities/get: the day's credit cards (with APRs), mortgages and student loans."""
+    sealer = context.sealer
+
+    def write(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> dict[RawTable, list]:
+        rows = records.liability_rows(
+            item.item_id, as_of_date, response.get("liabilities") or {}, sealer, stamp
+        )
+        return {
+            records.LIABILITIES_CREDIT: rows.credit,
+            records.LIABILITIES_CREDIT_APRS: rows.credit_aprs,
+            records.LIABILITIES_MORTGAGE: rows.mortgage,
+            records.LIABILITIES_STUDENT: rows.student,
+        }
+
+    eligible = [item for item in items if "liabilities" in item.products]
+    return _load_snapshot(
+        context, eligible, "liabilities", as_of_date, context.client.liabilities_get, write
+    )
+
+
+def load_investment_transactions(
+    context: PlaidLoadContext, items: Sequence[PlaidItem], end_date: dt.date
+) -> PlaidLoadResult:
+    """/investments/transactions/get, every page, from 24 months back (first load) or
+    `INVESTMENT_OVERLAP_DAYS` before the newest loaded date, to `end_date`."""
+    with context.connection.cursor() as cursor:
+        cursor.execute(sql_text("select_investment_transaction_last_dates.sql"))
+        last_dates = dict(cursor.fetchall())
+    context.connection.rollback()
+
+    def fetch(item: PlaidItem) -> dict[str, Any]:
+        last = last_dates.get(item.item_id)
+        start = (
+            last - dt.timedelta(days=INVESTMENT_OVERLAP_DAYS)
+            if last
+            else end_date - dt.timedelta(days=INVESTMENT_HISTORY_DAYS)
+        )
+        return _all_investment_transactions(context.client, item, min(start, end_date), end_date)
+
+    def write(item: PlaidItem, fetched: dict[str, Any], stamp: RowStamp) -> dict[RawTable, list]:
+        return {
+            records.SECURITIES: records.security_rows(fetched["securities"], stamp),
+            records.INVESTMENT_TRANSACTIONS: records.investment_transaction_rows(
+                item.item_id, fetched["investment_transactions"], stamp
+            ),
+        }
+
+    eligible = [item for item in items if "investments" in item.products]
+    result = PlaidLoadResult(
+        load_id=uuid.uuid4(), product="investments_transactions", as_of_date=end_date
+    )
+    _run_items(context, eligible, result, fetch, _merge_writer(context.connection, result, write))
+    return result
+
+
+def sync_transactions(
+    context: PlaidLoadContext, items: Sequence[PlaidItem], page_count: int = SYNC_PAGE_COUNT
+) -> PlaidLoadResult:
+    """/transactions/sync from each item's stored cursor until `has_more` is false.
+
+    The pages of one sync are applied in order in memory (an id added then
+    removed is removed), then written with the final cursor in one
+    transaction. TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION throws the
+    pages away and starts again from the stored cursor, as Plaid requires.
+    """
+    with context.connection.cursor() as cursor:
+        cursor.execute(sql_text("select_sync_cursors.sql"))
+        stored_cursors = dict(cursor.fetchall())
+    context.connection.rollback()
+    result = PlaidLoadResult(load_id=uuid.uuid4(), product="transactions", as_of_date=None)
+    sealer = context.sealer
+
+    def fetch(item: PlaidItem) -> SyncedChanges:
+        return _sync_item(context.client, item, stored_cursors.get(item.item_id), page_count)
+
+    def write(item: PlaidItem, changes: SyncedChanges, stamp: RowStamp) -> Counter[str]:
+        rows = [
+            records.transaction_row(item.item_id, t, sealer, stamp)
+            for t in changes.upserts.values()
+        ]
+        result.sync_restarts += changes.restarts
+        written: Counter[str] = Counter()
+        written[records.TRANSACTIONS.name] += _merge(context.connection, records.TRANSACTIONS, rows)
+        with context.connection.cursor() as cursor:
+            if changes.removed_ids:
+                cursor.execute(
+                    sql_text("mark_transactions_removed.sql"),
+                    {
+                        "removed_at": stamp.loaded_at,
+                        "load_id": str(stamp.load_id),
+                        "transaction_ids": sorted(changes.removed_ids),
+                    },
+                )
+                written["transactions_removed"] += cursor.rowcount
+            cursor.execute(
+                sql_text("upsert_sync_cursor.sql"),
+                {
+                    "item_id": item.item_id,
+                    "next_cursor": changes.next_cursor,
+                    "synced_at": stamp.loaded_at,
+                    "load_id": str(stamp.load_id),
+                },
+            )
+        result.rows_received[records.TRANSACTIONS.name] += len(rows)
+        result.rows_received["transactions_removed"] += len(changes.removed_ids)
+        return written
+
+    eligible = [item for item in items if "transactions" in item.products]
+    _run_items(context, eligible, result, fetch, write)
+    return result
+
+
+def check_items(context: PlaidLoadContext, items: Sequence[PlaidItem]) -> PlaidLoadResult:
+    """/item/get for every item: its health even when no product asset runs.
+
+    Plaid answers /item/get with 200 and the item's own error (e.g.
+    ITEM_LOGIN_REQUIRED) in `item.error`: that is a health verdict, not a failure.
+    """
+
+    def fetch(item: PlaidItem) -> dict[str, Any]:
+        return context.client.item_get(item)
+
+    def write(
+        item: PlaidItem, response: dict[str, Any], stamp: RowStamp
+    ) -> Counter[str] | PlaidFailure:
+        error = (response.get("item") or {}).get("error")
+        if error:
+            return PlaidFailure(
+                outcome=classify(error.get("error_type"), error.get("error_code")),
+                error_type=str(error.get("error_type")),
+                error_code=str(error.get("error_code")),
+                request_id=response.get("request_id"),
+                http_status=200,
+            )
+        return Counter()
+
+    result = PlaidLoadResult(load_id=uuid.uuid4(), product="item", as_of_date=None)
+    _run_items(context, items, result, fetch, write)
+    return result
+
+
+# -- fetching ----------------------------------------------------------------------------
+
+
+@dataclass
+class SyncedChanges:
+    """One complete /transactions/sync of an item, pages applied in order."""
+
+    upserts: dict[str, dict[str, Any]]
+    removed_ids: set[str]
+    next_cursor: str
+    restarts: int
+
+
+def _sync_item(
+    client: PlaidClient, item: PlaidItem, stored_cursor: str | None, page_count: int
+) -> SyncedChanges:
+    restarts = 0
+    while True:
+        cursor = stored_cursor
+        upserts: dict[str, dict[str, Any]] = {}
+        removed: set[str] = set()
+        try:
+            while True:
+                page = client.transactions_sync(item, cursor, page_count)
+                apply_sync_page(upserts, removed, page)
+                cursor = page["next_cursor"]
+                if not page["has_more"]:
+                    return SyncedChanges(upserts, removed, cursor, restarts)
+        except PlaidCallError as error:
+            if error.failure.outcome is not Outcome.RESTART_SYNC or restarts >= MAX_SYNC_RESTARTS:
+                raise
+            restarts += 1
+            logger.info(
+                "item %s: %s; restarting /transactions/sync from the stored cursor (%d)",
+                item.item_id,
+                error.failure.error_code,
+                restarts,
+            )
+
+
+def apply_sync_page(
+    upserts: dict[str, dict[str, Any]], removed: set[str], page: dict[str, Any]
+) -> None:
+    """Apply one page in Plaid's order: added and modified replace, removed deletes."""
+    for transaction in [*(page.get("added") or []), *(page.get("modified") or [])]:
+        upserts[transaction["transaction_id"]] = transaction
+        removed.discard(transaction["transaction_id"])
+    for gone in page.get("removed") or []:
+        upserts.pop(gone["transaction_id"], None)
+        removed.add(gone["transaction_id"])
+
+
+def _all_investment_transactions(
+    client: PlaidClient, item: PlaidItem, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    """Every page of the window; restarted if the total moved while paging (offsets shifted)."""
+    for _ in range(MAX_PAGINATION_RESTARTS):
+        transactions: dict[str, dict[str, Any]] = {}
+        securities: dict[str, dict[str, Any]] = {}
+        offset, total = 0, None
+        while True:
+            page = client.investment_transactions_get(
+                item, start, end, offset, INVESTMENT_PAGE_COUNT
+            )
+            if total is not None and page["total_investment_transactions"] != total:
+                break  # new rows arrived mid-way: offsets no longer line up
+            total = page["total_investment_transactions"]
+            for transaction in page["investment_transactions"]:
+                transactions[transaction["investment_transaction_id"]] = transaction
+            for security in page.get("securities") or []:
+                securities[security["security_id"]] = security
+            offset += len(page["investment_transactions"])
+            if offset >= total or not page["investment_transactions"]:
+                return {
+                    "investment_transactions": list(transactions.values()),
+                    "securities": list(securities.values()),
+                }
+    raise PlaidCallError(
+        "/investments/transactions/get",
+        PlaidFailure(Outcome.ITEM_FAILED, "PAGINATION", "TOTAL_KEPT_CHANGING", None, None),
+        attempts=MAX_PAGINATION_RESTARTS,
+    )
+
+
+# -- the per-item loop ---------------------------------------------------------------------
+
+
+def _load_snapshot(
+    context: PlaidLoadContext,
+    items: Sequence[PlaidItem],
+    product: str,
+    as_of_date: dt.date,
+    fetch: Callable[[PlaidItem], dict[str, Any]],
+    rows_of: Callable[[PlaidItem, dict[str, Any], RowStamp], dict[RawTable, list]],
+) -> PlaidLoadResult:
+    result = PlaidLoadResult(load_id=uuid.uuid4(), product=product, as_of_date=as_of_date)
+
+    def write(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> Counter[str]:
+        written: Counter[str] = Counter()
+        for table, rows in rows_of(item, response, stamp).items():
+            result.rows_received[table.name] += len(rows)
+            written[table.name] += _merge(context.connection, table, rows)
+            if "as_of_date" in table.key_columns:
+                written[f"{table.name}_dropped"] += _drop_rows_not_received(
+                    context.connection, table, item.item_id, as_of_date, rows
+                )
+        return written
+
+    _run_items(context, items, result, fetch, write)
+    return result
+
+
+def _merge_writer(
+    connection: Connection,
+    result: PlaidLoadResult,
+    rows_of: Callable[[PlaidItem, Any, RowStamp], dict[RawTable, list]],
+) -> Callable[[PlaidItem, Any, RowStamp], Counter[str]]:
+    def write(item: PlaidItem, fetched: Any, stamp: RowStamp) -> Counter[str]:
+        written: Counter[str] = Counter()
+        for table, rows in rows_of(item, fetched, stamp).items():
+            result.rows_received[table.name] += len(rows)
+            written[table.name] += _merge(connection, table, rows)
+        return written
+
+    return write
+
+
+def _run_items(
+    context: PlaidLoadContext,
+    items: Sequence[PlaidItem],
+    result: PlaidLoadResult,
+    fetch: Callable[[PlaidItem], Fetched],
+    write: Callable[[PlaidItem, Fetched, RowStamp], Any],
+) -> None:
+    connection = context.connection
+    audit = LoadResult(
+        load_id=result.load_id, source_name=f"plaid/{result.product}", target_table="raw_plaid"
+    )
+    record_load_start(connection, audit)
+    status = "failed"
+    try:
+        with ThreadPoolExecutor(max_workers=context.client.settings.max_concurrent_items) as pool:
+            futures = [(item, pool.submit(_fetch_or_failure, fetch, item)) for item in items]
+            for item, future in futures:
+                fetched = future.result()  # PlaidCredentialsError propagates: stop the run
+                _write_item(connection, item, result, fetched, write)
+        retryable_failures = result.items_failed
+        if items and retryable_failures == len(items):
+            raise PlaidUnavailableError(
+                f"plaid/{result.product}: all {len(items)} items failed "
+                f"({sorted(set(result.failures.values()))[:3]}); Plaid or the network is down, "
+                "run again later."
+            )
+        status = "succeeded"
+    finally:
+        audit.rows_read = sum(result.rows_received.values())
+        audit.rows_inserted = sum(result.rows_written.values())
+        connection.rollback()
+        record_load_end(connection, audit, status)
+        connection.commit()
+
+
+def _fetch_or_failure(
+    fetch: Callable[[PlaidItem], Fetched], item: PlaidItem
+) -> Fetched | PlaidFailure:
+    try:
+        return fetch(item)
+    except PlaidCallError as error:
+        return error.failure
+
+
+def _write_item(
+    connection: Connection,
+    item: PlaidItem,
+    result: PlaidLoadResult,
+    fetched: Any,
+    write: Callable[[PlaidItem, Any, RowStamp], Any],
+) -> None:
+    stamp = RowStamp(load_id=result.load_id, loaded_at=dt.datetime.now(dt.UTC))
+    failure = fetched if isinstance(fetched, PlaidFailure) else None
+    try:
+        if failure is None:
+            outcome = write(item, fetched, stamp)
+            if isinstance(outcome, PlaidFailure):
+                failure = outcome
+            else:
+                result.rows_written.update(outcome)
+        _record_health(connection, item, result, failure, stamp)
+        connection.commit()
+    except Exception:
+        connection.rollback()
+        raise
+    state = "ok" if failure is None else HEALTH_BY_OUTCOME.get(failure.outcome, "error")
+    if state == "ok":
+        result.items_ok += 1
+    elif state == "needs_relink":
+        result.items_needs_relink += 1
+    elif state == "product_not_ready":
+        result.items_product_not_ready += 1
+    else:
+        result.items_failed += 1
+    if failure is not None:
+        result.failures[item.item_id] = failure.describe()
+        log = logger.info if state != "error" else logger.warning
+        log("item %s %s: %s -> %s", item.item_id, result.product, failure.describe(), state)
+
+
+def _record_health(
+    connection: Connection,
+    item: PlaidItem,
+    result: PlaidLoadResult,
+    failure: PlaidFailure | None,
+    stamp: RowStamp,
+) -> None:
+    state = "ok" if failure is None else HEALTH_BY_OUTCOME.get(failure.outcome, "error")
+    is_problem = failure is not None and state != "ok"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql_text("upsert_item_product_health.sql"),
+            {
+                "item_id": item.item_id,
+                "product": result.product,
+                "health_state": state,
+                "error_type": failure.error_type if is_problem else None,
+                "error_code": failure.error_code if is_problem else None,
+                "request_id": failure.request_id if is_problem else None,
+                "checked_at": stamp.loaded_at,
+                "load_id": str(stamp.load_id),
+            },
+        )
+        cursor.execute(
+            sql_text("upsert_item_rollup.sql"),
+            {
+                "item_id": item.item_id,
+                "client_id": item.client_id,
+                "client_key": item.client_key,
+                "institution_id": item.institution_id,
+                "institution_name": item.institution_name,
+                "load_id": str(stamp.load_id),
+                "loaded_at": stamp.loaded_at,
+            },
+        )
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _merge(connection: Connection, table: RawTable, rows: list[tuple[Any, ...]]) -> int:
+    """Merge rows on the table's key; a row is rewritten only when its fingerprint moved."""
+    if not rows:
+        return 0
+    rows = list({records.row_key(table, row): row for row in rows}.values())
+    counts = copy_merge(
+        connection,
+        target_table=table.qualified_name,
+        columns=table.columns,
+        key_columns=table.key_columns,
+        rows=rows,
+        change_column="_row_sha256",
+    )
+    return counts.inserted + counts.updated
+
+
+def _drop_rows_not_received(
+    connection: Connection,
+    table: RawTable,
+    item_id: str,
+    as_of_date: dt.date,
+    rows: list[tuple[Any, ...]],
+) -> int:
+    """Replace the item's snapshot of the day: rows no longer reported (a sold holding) go."""
+    fingerprint_at = table.columns.index("_row_sha256")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "delete from {} where item_id = %s and as_of_date = %s "
+                "and not (_row_sha256 = any(%s))"
+            ).format(sql.Identifier("raw_plaid", table.name)),
+            (item_id, as_of_date, [row[fingerprint_at] for row in rows]),
+        )
+        return cursor.rowcount
+
+
+class SnapshotDateError(ValueError):
+    """A snapshot of a day Plaid cannot serve (the past, against the real Plaid)."""
+
+
+def resolve_snapshot_date(client: PlaidClient, requested: dt.date | None) -> dt.date:
+    """The day a snapshot load captures, moving the offline sandbox's clock to it.
+
+    Plaid answers with the data of today only, so a past day (a backfill) can be
+    captured only from the offline sandbox, whose simulated clock is set to it.
+    Without a requested day the snapshot is of Plaid's today.
+    """
+    served_today = client.served_today()
+    if requested is None:
+        return served_today or dt.datetime.now(dt.UTC).date()
+    if client.settings.is_offline_sandbox:
+        client.set_served_today(requested)
+        return requested
+    today = dt.datetime.now(dt.UTC).date()
+    # The nightly run (02:00 New York) loads the day that just ended: what Plaid
+    # serves in the early morning is that day's closing snapshot.
+    if requested not in (today, today - dt.timedelta(days=1)):
+        raise SnapshotDateError(
+            f"Plaid serves the current balances, holdings and liabilities only, so the "
+            f"partition {requested} cannot be captured on {today}; materialize today's or "
+            "yesterday's partition (older days can be backfilled from the offline sandbox only)."
+        )
+    return requested

@@ -1,0 +1,21 @@
+-- The outcome of this run's call for one item and product. last_ok_at keeps
+-- the last time the product answered, so the app can say "data as of".
+insert into raw_plaid.item_product_health as health (
+    item_id, product, health_state, error_type, error_code, request_id,
+    checked_at, last_ok_at, _load_id, _loaded_at
+)
+values (
+    %(item_id)s, %(product)s, %(health_state)s, %(error_type)s, %(error_code)s,
+    %(request_id)s, %(checked_at)s,
+    case when %(health_state)s = 'ok' then %(checked_at)s::timestamptz end,
+    %(load_id)s, %(checked_at)s
+)
+on conflict (item_id, product) do update set
+    health_state = excluded.health_state,
+    error_type = excluded.error_type,
+    error_code = excluded.error_code,
+    request_id = excluded.request_id,
+    checked_at = excluded.checked_at,
+    last_ok_at = coalesce(excluded.last_ok_at, health.last_ok_at),
+    _load_id = excluded._load_id,
+    _loaded_at = excluded._loaded_at

@@ -1,0 +1,308 @@
+"""`raw_plaid/*` assets: thin wrappers around `ingestion.plaid.loaders`.
+
+- `raw_plaid/items`: /item/get health of every item (unpartitioned).
+- Daily-partitioned snapshots (backfillable from the offline sandbox; against
+  Plaid only today's partition can be captured): `accounts` + `balances_daily`,
+  `securities` + `holdings_daily` + `holding_tax_lots_daily`, and the four
+  `liabilities_*` tables. A run without a partition key (the nightly job,
+  `wdp run`) captures Plaid's today.
+- `raw_plaid/investment_transactions` (paginated to the end) and
+  `raw_plaid/transactions` (/transactions/sync from the stored cursor).
+
+Every asset calls Plaid, so each has a retry policy (for Plaid being down as a
+whole; per-call retries are the client's) and runs in the `plaid_api`
+concurrency pool. Metadata counts items by health and rows per table. Each raw
+table has a Great Expectations suite in `expectations/`.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import dagster as dg
+
+from ingestion.plaid.items import PlaidItem, read_active_items
+from ingestion.plaid.loaders import (
+    PlaidLoadContext,
+    PlaidLoadResult,
+    check_items,
+    load_balances,
+    load_holdings,
+    load_investment_transactions,
+    load_liabilities,
+    resolve_snapshot_date,
+    sync_transactions,
+)
+from orchestration.defs.quality.great_expectations import gx_suite_check
+from orchestration.partitions import DAILY_PARTITIONS
+from orchestration.resources import KeyringResource, PlaidResource, WarehouseResource
+
+EXPECTATIONS_DIR = Path(__file__).parent / "expectations"
+PLAID_POOL = "plaid_api"
+GROUP = "plaid"
+
+SNAPSHOT_PARTITIONS = DAILY_PARTITIONS
+"""One partition per day (UTC) a snapshot describes; today's is open as soon as it starts."""
+
+PLAID_RETRY_POLICY = dg.RetryPolicy(
+    max_retries=2,
+    delay=60,
+    backoff=dg.Backoff.EXPONENTIAL,
+    jitter=dg.Jitter.PLUS_MINUS,
+)
+"""Retries the step when every item failed (Plaid down); item-level faults never fail it."""
+
+APP_ITEMS = dg.AssetKey(["raw_app", "plaid_items"])
+
+
+def _spec(table: str, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=["raw_plaid", table],
+        group_name=GROUP,
+        kinds={"postgres", "plaid"},
+        deps=[APP_ITEMS],
+        description=description,
+    )
+
+
+def _run_load(
+    context: dg.AssetExecutionContext,
+    plaid: PlaidResource,
+    warehouse: WarehouseResource,
+    keyring: KeyringResource,
+    load: Callable[[PlaidLoadContext, Sequence[PlaidItem], dt.date | None], PlaidLoadResult],
+    is_snapshot: bool,
+) -> PlaidLoadResult:
+    connection = warehouse.connect("wdp_loader")
+    try:
+        ring = keyring.load()
+        items = read_active_items(connection, ring)
+        with plaid.open_client() as client:
+            day = None
+            if is_snapshot:
+                requested = (
+                    dt.date.fromisoformat(context.partition_key)
+                    if context.has_partition_key
+                    else None
+                )
+                day = resolve_snapshot_date(client, requested)
+            result = load(PlaidLoadContext(client, connection, ring), items, day)
+            calls = dict(client.call_counts)
+    finally:
+        connection.close()
+    context.log.info(
+        f"plaid/{result.product}{f' {day}' if day else ''}: {len(items)} items: "
+        f"{result.items_ok} ok, "
+        f"{result.items_needs_relink} need relink, {result.items_product_not_ready} product not "
+        f"ready, {result.items_failed} failed; rows written {dict(result.rows_written)}"
+    )
+    result.api_calls = calls
+    return result
+
+
+def _metadata(result: PlaidLoadResult, calls: dict[str, int]) -> dict[str, dg.MetadataValue]:
+    return {
+        "load_id": dg.MetadataValue.text(str(result.load_id)),
+        "as_of_date": dg.MetadataValue.text(str(result.as_of_date or "")),
+        "items_ok": dg.MetadataValue.int(result.items_ok),
+        "items_needs_relink": dg.MetadataValue.int(result.items_needs_relink),
+        "items_product_not_ready": dg.MetadataValue.int(result.items_product_not_ready),
+        "items_failed": dg.MetadataValue.int(result.items_failed),
+        "rows_received": dg.MetadataValue.json(dict(result.rows_received)),
+        "rows_written": dg.MetadataValue.json(dict(result.rows_written)),
+        "item_failures": dg.MetadataValue.json(result.failures),
+        "sync_restarts": dg.MetadataValue.int(result.sync_restarts),
+        "api_calls": dg.MetadataValue.json(calls),
+    }
+
+
+def _results(result: PlaidLoadResult, tables: Sequence[str]) -> list[dg.MaterializeResult]:
+    shared = _metadata(result, result.api_calls)
+    return [
+        dg.MaterializeResult(
+            asset_key=["raw_plaid", table],
+            metadata={
+                **shared,
+                "rows_received_table": dg.MetadataValue.int(result.rows_received.get(table, 0)),
+                "rows_written_table": dg.MetadataValue.int(result.rows_written.get(table, 0)),
+            },
+        )
+        for table in tables
+    ]
+
+
+@dg.asset(
+    key=["raw_plaid", "items"],
+    group_name=GROUP,
+    kinds={"postgres", "plaid"},
+    deps=[APP_ITEMS],
+    pool=PLAID_POOL,
+    retry_policy=PLAID_RETRY_POLICY,
+    description=(
+        "Plaid items of active clients with their health (ok / needs_relink / "
+        "product_not_ready / error, with Plaid's request id), from /item/get and every "
+        "product call (ingestion.plaid.loaders.check_items)."
+    ),
+)
+def raw_plaid_items(
+    context: dg.AssetExecutionContext,
+    plaid: PlaidResource,
+    warehouse: WarehouseResource,
+    keyring: KeyringResource,
+) -> dg.MaterializeResult:
+    result = _run_load(
+        context, plaid, warehouse, keyring, lambda c, items, _: check_items(c, items), False
+    )
+    return _results(result, ["items"])[0]
+
+
+BALANCE_TABLES = ("accounts", "balances_daily")
+
+
+@dg.multi_asset(
+    specs=[
+        _spec("accounts", "Accounts of Plaid items; mask = last 4 only, names encrypted."),
+        _spec("balances_daily", "Balances per account and day (/accounts/get)."),
+    ],
+    partitions_def=SNAPSHOT_PARTITIONS,
+    pool=PLAID_POOL,
+    retry_policy=PLAID_RETRY_POLICY,
+)
+def raw_plaid_balances(
+    context: dg.AssetExecutionContext,
+    plaid: PlaidResource,
+    warehouse: WarehouseResource,
+    keyring: KeyringResource,
+):
+    result = _run_load(context, plaid, warehouse, keyring, load_balances, True)
+    yield from _results(result, BALANCE_TABLES)
+
+
+HOLDING_TABLES = ("securities", "holdings_daily", "holding_tax_lots_daily")
+
+
+@dg.multi_asset(
+    specs=[
+        _spec("securities", "Securities of holdings and investment transactions."),
+        _spec("holdings_daily", "Holdings per account, security and day."),
+        _spec(
+            "holding_tax_lots_daily",
+            "Plaid tax_lots of each holding and day: lot cost basis and purchase dates.",
+        ),
+    ],
+    partitions_def=SNAPSHOT_PARTITIONS,
+    pool=PLAID_POOL,
+    retry_policy=PLAID_RETRY_POLICY,
+)
+def raw_plaid_holdings(
+    context: dg.AssetExecutionContext,
+    plaid: PlaidResource,
+    warehouse: WarehouseResource,
+    keyring: KeyringResource,
+):
+    result = _run_load(context, plaid, warehouse, keyring, load_holdings, True)
+    yield from _results(result, HOLDING_TABLES)
+
+
+LIABILITY_TABLES = (
+    "liabilities_credit",
+    "liabilities_credit_aprs",
+    "liabilities_mortgage",
+    "liabilities_student",
+)
+
+
+@dg.multi_asset(
+    specs=[
+        _spec("liabilities_credit", "Credit card liabilities per account and day."),
+        _spec("liabilities_credit_aprs", "APRs of credit cards per account, type and day."),
+        _spec("liabilities_mortgage", "Mortgages per account and day (account number last 4)."),
+        _spec("liabilities_student", "Student loans per account and day (numbers last 4)."),
+    ],
+    partitions_def=SNAPSHOT_PARTITIONS,
+    pool=PLAID_POOL,
+    retry_policy=PLAID_RETRY_POLICY,
+)
+def raw_plaid_liabilities(
+    context: dg.AssetExecutionContext,
+    plaid: PlaidResource,
+    warehouse: WarehouseResource,
+    keyring: KeyringResource,
+):
+    result = _run_load(context, plaid, warehouse, keyring, load_liabilities, True)
+    yield from _results(result, LIABILITY_TABLES)
+
+
+@dg.asset(
+    key=["raw_plaid", "investment_transactions"],
+    group_name=GROUP,
+    kinds={"postgres", "plaid"},
+    deps=[APP_ITEMS],
+    pool=PLAID_POOL,
+    retry_policy=PLAID_RETRY_POLICY,
+    description=(
+        "Investment transactions, every page of /investments/transactions/get: 24 months on "
+        "the first load, then from 30 days before the newest loaded date."
+    ),
+)
+def raw_plaid_investment_transactions(
+    context: dg.AssetExecutionContext,
+    plaid: PlaidResource,
+    warehouse: WarehouseResource,
+    keyring: KeyringResource,
+) -> dg.MaterializeResult:
+    def load(load_context: PlaidLoadContext, items, _day) -> PlaidLoadResult:
+        end = load_context.client.served_today() or dt.datetime.now(dt.UTC).date()
+        return load_investment_transactions(load_context, items, end)
+
+    result = _run_load(context, plaid, warehouse, keyring, load, False)
+    return _results(result, ["investment_transactions"])[0]
+
+
+@dg.asset(
+    key=["raw_plaid", "transactions"],
+    group_name=GROUP,
+    kinds={"postgres", "plaid"},
+    deps=[APP_ITEMS],
+    pool=PLAID_POOL,
+    retry_policy=PLAID_RETRY_POLICY,
+    description=(
+        "Bank and card transactions by /transactions/sync from each item's stored cursor; "
+        "the cursor is saved with the data once has_more is false; removals stamped."
+    ),
+)
+def raw_plaid_transactions(
+    context: dg.AssetExecutionContext,
+    plaid: PlaidResource,
+    warehouse: WarehouseResource,
+    keyring: KeyringResource,
+) -> dg.MaterializeResult:
+    result = _run_load(
+        context, plaid, warehouse, keyring, lambda c, items, _: sync_transactions(c, items), False
+    )
+    return _results(result, ["transactions"])[0]
+
+
+RAW_PLAID_TABLES = (
+    "items",
+    *BALANCE_TABLES,
+    *HOLDING_TABLES,
+    *LIABILITY_TABLES,
+    "investment_transactions",
+    "transactions",
+)
+
+defs = dg.Definitions(
+    assets=[
+        raw_plaid_items,
+        raw_plaid_balances,
+        raw_plaid_holdings,
+        raw_plaid_liabilities,
+        raw_plaid_investment_transactions,
+        raw_plaid_transactions,
+    ],
+    asset_checks=[
+        gx_suite_check(EXPECTATIONS_DIR / f"raw_plaid__{table}.yaml") for table in RAW_PLAID_TABLES
+    ],
+    resources={"plaid": PlaidResource()},
+)
