@@ -53,7 +53,7 @@ lock: install
 		--python-version 3.11 --no-header -o requirements.lock
 
 bench: install
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python bench/__main__.py
 
 clean-local:
 	@echo "Refusing to delete .wdp/ (it holds the warehouse and the key ring); remove it by hand."
