@@ -10,14 +10,12 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.partitions import DAILY_PARTITIONS
-
 NIGHTLY_TIMEZONE = "America/New_York"
 
 nightly_job = dg.define_asset_job(
     name="nightly",
+    # Partitioned by the shared DAILY_PARTITIONS of its daily assets (inferred).
     selection=dg.AssetSelection.all(),
-    partitions_def=DAILY_PARTITIONS,
     description="Every source for the day's partition, then dbt, with their checks.",
 )
 

@@ -27,6 +27,7 @@ from ingestion.plaid.retry import BackoffPolicy, RetryClock
 from ingestion.plaid.throttle import EndpointLimit
 from privacy import Keyring
 from sandbox import PlaidSandboxServer, build_world
+from tests.integration.ingestion.warehouse_state import emptied
 from warehouse_ddl import Warehouse
 
 AS_OF = dt.date(2026, 11, 20)
@@ -75,14 +76,12 @@ def world(
 
 @pytest.fixture
 def loader(warehouse: Warehouse, world: Path) -> Iterator[Connection]:
-    """A wdp_loader connection; every raw_plaid table is emptied after the test."""
-    connection = psycopg2.connect(warehouse.role_url("wdp_loader"))
-    yield connection
-    connection.close()
-    admin = psycopg2.connect(warehouse.admin_url("warehouse"))
-    with admin, admin.cursor() as cursor:
-        cursor.execute(f"truncate {', '.join(PLAID_TABLES)}")
-    admin.close()
+    """A wdp_loader connection; every raw_plaid table is emptied before and after the test
+    (the session warehouse is shared with the end-to-end tests, which run first)."""
+    with emptied(warehouse, ", ".join(PLAID_TABLES)):
+        connection = psycopg2.connect(warehouse.role_url("wdp_loader"))
+        yield connection
+        connection.close()
 
 
 @pytest.fixture
