@@ -451,10 +451,16 @@ def app_environment() -> dict[str, str]:
     return {"WDP_ANALYST_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg2://", 1)}
 
 
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(commands: list[list[str]]) -> None:
     """Run long-lived servers, each in its own process group, until Ctrl-C or one exits."""
     Warehouse.from_env().start()
     environment = {**os.environ, **dagster_environment(), **app_environment()}
+    # SIGTERM (a supervisor, `kill`) stops the servers as Ctrl-C does, never orphans them.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     processes = [
         # Own session: `dagster dev` ignores signals sent from a non-interactive parent (STACK.md).
         subprocess.Popen(command, env=environment, cwd=project_root(), start_new_session=True)

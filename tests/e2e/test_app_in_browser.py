@@ -53,11 +53,22 @@ def app_url(sliced_world: SlicedWorld) -> Iterator[str]:
         except OSError:
             time.sleep(0.5)
     else:
-        os.killpg(server.pid, signal.SIGKILL)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
         pytest.fail("the Streamlit app did not start within 90 s")
     yield url
+    # `wdp app` stops its Streamlit server on SIGTERM (nothing is left running).
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).close()
+        except OSError:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the Streamlit server outlived `wdp app`")
 
 
 def test_clients_by_state_page_renders_the_truth_in_a_browser(

@@ -89,6 +89,11 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
         assert not EmbeddedPostgres(home, pg_port).status().is_running
     finally:
         if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
+            # SIGINT first: `wdp demo` then stops the servers it started in their own sessions.
+            os.killpg(demo.pid, signal.SIGINT)
+            try:
+                demo.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                os.killpg(demo.pid, signal.SIGKILL)
         EmbeddedPostgres(home, pg_port).stop()
         shutil.rmtree(home, ignore_errors=True)
