@@ -40,7 +40,7 @@ def _suite(name: str) -> GxSuiteSpec:
         ),
         (
             "raw_plaid__balances_daily",
-            "update raw_plaid.balances_daily set iso_currency_code = 'XXX' "
+            "update raw_plaid.balances_daily set iso_currency_code = 'ZZZ' "
             "where ctid = (select min(ctid) from raw_plaid.balances_daily)",
             "iso_currency_code",
         ),
