@@ -102,15 +102,7 @@ def copy_merge(
     target = sql.Identifier(schema, table)
     column_list = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL(
-                "create temp table incoming_rows (like {} including defaults) on commit drop"
-            ).format(target)
-        )
-        cursor.copy_expert(
-            sql.SQL("copy incoming_rows ({}) from stdin").format(column_list).as_string(cursor),
-            _copy_text_stream(rows),
-        )
+        _stage_rows(cursor, target, column_list, rows)
         updates = sql.SQL(", ").join(
             sql.SQL("{0} = excluded.{0}").format(sql.Identifier(column))
             for column in columns
@@ -162,15 +154,7 @@ def copy_insert_new(
     target = sql.Identifier(schema, table)
     column_list = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL(
-                "create temp table incoming_rows (like {} including defaults) on commit drop"
-            ).format(target)
-        )
-        cursor.copy_expert(
-            sql.SQL("copy incoming_rows ({}) from stdin").format(column_list).as_string(cursor),
-            _copy_text_stream(rows),
-        )
+        _stage_rows(cursor, target, column_list, rows)
         cursor.execute(
             sql.SQL(
                 "insert into {target} ({columns}) select {columns} from incoming_rows "
@@ -350,6 +334,21 @@ def record_load_end(connection: Connection, result: LoadResult, load_status: str
 
 def _sql_text(file_name: str) -> str:
     return files("ingestion").joinpath("sql", file_name).read_text()
+
+
+def _stage_rows(
+    cursor: Any, target: sql.Composable, column_list: sql.Composable, rows: Iterable[Sequence[Any]]
+) -> None:
+    """COPY `rows` into `incoming_rows`, a temp copy of `target` dropped at commit."""
+    cursor.execute(
+        sql.SQL(
+            "create temp table incoming_rows (like {} including defaults) on commit drop"
+        ).format(target)
+    )
+    cursor.copy_expert(
+        sql.SQL("copy incoming_rows ({}) from stdin").format(column_list).as_string(cursor),
+        _copy_text_stream(rows),
+    )
 
 
 def _copy_text_stream(rows: Iterable[Sequence[Any]]) -> io.StringIO:
