@@ -42,7 +42,8 @@ classified as (
             when accounts.account_type = 'loan' then 'other_debt_usd'
             when accounts.account_type = 'investment' and accounts.account_subtype in (
                 'ira', 'roth', '401k', '401a', '403b', '457b', 'roth 401k', 'sep ira',
-                'simple ira', 'keogh', 'pension', 'retirement', 'hsa', 'sarsep', 'thrift savings plan'
+                'simple ira', 'keogh', 'pension', 'retirement', 'hsa', 'sarsep',
+                'thrift savings plan'
             ) then 'retirement_usd'
             when accounts.account_type = 'investment' then 'taxable_investments_usd'
             else 'other_assets_usd'

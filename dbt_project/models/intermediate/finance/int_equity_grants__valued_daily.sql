@@ -126,8 +126,9 @@ final as (
             when is_public_company
                 then (vested_shares - exercised_vested_shares) * option_spread_per_share_usd
             when is_option
-                then (vested_shares - exercised_vested_shares) * option_spread_per_share_usd
-                + exercised_vested_shares * coalesce(price_per_share_usd, 0)
+                then
+                    (vested_shares - exercised_vested_shares) * option_spread_per_share_usd
+                    + exercised_vested_shares * coalesce(price_per_share_usd, 0)
             else vested_shares * coalesce(price_per_share_usd, 0)
         end, 2)::numeric(18, 2) as vested_value_usd,
         round(case

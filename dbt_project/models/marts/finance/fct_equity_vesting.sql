@@ -30,9 +30,10 @@ vest_months as (
         grants.grant_id,
         vest_month
     from grants
-    cross join lateral generate_series(
-        grants.cliff_months, grants.vesting_months, grants.vest_frequency_months
-    ) as vest_month
+    cross join
+        lateral generate_series(
+            grants.cliff_months, grants.vesting_months, grants.vest_frequency_months
+        ) as vest_month
     union
     select
         client_key,

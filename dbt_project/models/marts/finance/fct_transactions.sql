@@ -22,7 +22,9 @@ with
 transactions as (
     select * from {{ ref('stg_plaid__transactions') }}
     {% if is_incremental() %}
-        where loaded_at > (select coalesce(max(built.loaded_at), '-infinity') from {{ this }} as built)
+        where loaded_at > (
+            select coalesce(max(built.loaded_at), '-infinity') from {{ this }} as built
+        )
     {% endif %}
 ),
 
