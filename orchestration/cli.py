@@ -31,7 +31,7 @@ import click
 from dotenv import load_dotenv
 
 from orchestration.alerts import Alert, send_alert
-from privacy import PrivacyError, ensure_local_keyring, load_keyring
+from privacy import Keyring, PrivacyError, ensure_local_keyring, load_keyring
 from warehouse_ddl import LOGIN_ROLES, Warehouse, WarehouseError, ensure_database, upgrade
 from warehouse_ddl.server import project_root
 
@@ -180,7 +180,9 @@ def keys_rotate(retire_old_keys: bool) -> None:
     server = Warehouse.from_env()
     server.start()
     path = local_keyring_path(server.settings.home)
-    keyring = with_new_active_key(load_keyring(server.settings.home))
+    current = load_keyring(server.settings.home)
+    verify_keyring(server, current)  # never add a key to, or re-encrypt with, a foreign ring
+    keyring = with_new_active_key(current)
     save_keyring_file(path, keyring)
     click.echo(f"new active key {keyring.active_key_id} in {path} (old keys kept)")
     connection = psycopg2.connect(server.role_url("wdp_loader"))
@@ -308,11 +310,24 @@ def dagster_environment() -> dict[str, str]:
     return {"DAGSTER_HOME": str(dagster_home), "WDP_DAGSTER_STORAGE_URL": storage_url}
 
 
+def verify_keyring(server: Warehouse, keyring: Keyring) -> None:
+    """`PrivacyError` (one sentence) unless the ring is the one the warehouse was written with."""
+    import psycopg2
+
+    from privacy.verification import verify_keyring_matches_warehouse
+
+    connection = psycopg2.connect(server.role_url("wdp_loader"))
+    try:
+        verify_keyring_matches_warehouse(connection, keyring)
+    finally:
+        connection.close()
+
+
 def run_pipeline(selection: str, partition: str | None) -> bool:
     # Fail before any work, in one sentence, if the server or the key ring is missing.
     server = Warehouse.from_env()
     server.start()
-    load_keyring(server.settings.home)
+    verify_keyring(server, load_keyring(server.settings.home))
     os.environ.update(dagster_environment())
     import dagster as dg
 

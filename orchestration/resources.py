@@ -18,6 +18,7 @@ import psycopg2
 from psycopg2.extensions import connection as Connection
 
 from privacy import Keyring, load_keyring
+from privacy.verification import verify_keyring_matches_warehouse
 from warehouse_ddl import Warehouse
 
 if TYPE_CHECKING:
@@ -48,7 +49,15 @@ class KeyringResource(dg.ConfigurableResource):
     """The key ring from `WDP_KEYRING` or `WDP_HOME/secrets/keyring.json`."""
 
     def load(self) -> Keyring:
-        return load_keyring(Warehouse.from_env().settings.home)
+        """The ring, once it is known to be the one the warehouse was written with."""
+        server = Warehouse.from_env()
+        keyring = load_keyring(server.settings.home)
+        connection = psycopg2.connect(server.role_url("wdp_loader"))
+        try:
+            verify_keyring_matches_warehouse(connection, keyring)
+        finally:
+            connection.close()
+        return keyring
 
 
 class AppDatabaseResource(dg.ConfigurableResource):

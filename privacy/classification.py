@@ -255,3 +255,247 @@ def direct_identifiers(source_table: str) -> tuple[str, ...]:
         for column, pii_class in SOURCE_COLUMN_CLASSES[source_table].items()
         if pii_class is PiiClass.DIRECT_IDENTIFIER
     )
+
+
+# --- Raw columns -------------------------------------------------------------------------
+# Every column of every raw table has a class. The rules below cover the columns
+# whose class follows from the way loaders write them; the rest are declared:
+# raw_app tables mirror their source table (`app.<table>` above); the Plaid,
+# document and event tables, whose columns are the loaders' own, are declared in
+# RAW_COLUMN_CLASSES. tests/integration/privacy/test_classification.py checks the
+# warehouse against this, and dbt's source YAML carries it as `meta.pii_class`.
+
+ENCRYPTED_SUFFIX = "_encrypted"
+"""A direct identifier as an envelope token (context `<schema>.<table>.<column>`)."""
+MASKED_SUFFIX = "_last4"
+"""The last four digits of an SSN, TIN or account number: the only clear fragment kept."""
+
+LOADER_COLUMNS: dict[str, PiiClass] = {
+    "_load_id": PiiClass.OPERATIONAL,
+    "_loaded_at": PiiClass.OPERATIONAL,
+    "_deleted_in_source_at": PiiClass.OPERATIONAL,
+    "_removed_in_source_at": PiiClass.OPERATIONAL,
+    "_row_sha256": PiiClass.OPERATIONAL,
+    "_file_name": PiiClass.OPERATIONAL,
+    "_line_number": PiiClass.OPERATIONAL,
+    # HMAC pseudonym of the source client id (privacy.pseudonym): identifies no one.
+    "client_key": PiiClass.OPERATIONAL,
+}
+"""Columns every loader adds beside the source's own."""
+
+
+def _classes(**groups: str) -> dict[str, PiiClass]:
+    """`operational="a b", financial="c"` -> {"a": OPERATIONAL, "b": OPERATIONAL, "c": FINANCIAL}"""
+    return {
+        column: PiiClass(group) for group, columns in groups.items() for column in columns.split()
+    }
+
+
+RAW_COLUMN_CLASSES: dict[str, dict[str, PiiClass]] = {
+    # Source client ids (`client_id`, events' `user_id`) are operational: they reach
+    # staging only as `client_key`. Event documents (`context`, `properties`,
+    # `traits`) are classified key by key under `events.*` above; the loader drops
+    # keys not classified there and encrypts the direct identifiers among them.
+    "raw_documents.equity_grants": _classes(
+        operational="client_id export_layout file_sha256 grant_id grant_type row_number",
+        quasi_identifier="company_name",
+        financial=(
+            "cliff_months exercised_shares expiration_date grant_date shares_granted "
+            "strike_price_usd vest_frequency_months vesting_months vesting_start_date"
+        ),
+    ),
+    "raw_documents.files": _classes(
+        operational=(
+            "archive_path claimed_document_type client_id detected_document_type file_format "
+            "file_sha256 form_count layout page_count processed_at quarantine_reason "
+            "quarantine_reason_code received_at status upload_id"
+        ),
+        financial="size_bytes",
+    ),
+    "raw_documents.fmv_409a_valuations": _classes(
+        operational="client_id file_sha256 row_number",
+        quasi_identifier="company_name",
+        financial="fmv_per_share_usd valuation_date",
+    ),
+    "raw_documents.form_1099_b_lines": _classes(
+        operational="client_id file_sha256 form_number line_number term",
+        financial=(
+            "cost_basis_usd date_acquired date_sold description is_acquired_various is_covered "
+            "proceeds_usd quantity tax_year wash_sale_loss_disallowed_usd"
+        ),
+    ),
+    "raw_documents.form_1099_div": _classes(
+        operational="client_id file_sha256 form_number",
+        financial=(
+            "box1a_ordinary_dividends_usd box1b_qualified_dividends_usd "
+            "box2a_capital_gain_distributions_usd tax_year"
+        ),
+    ),
+    "raw_documents.form_1099_int": _classes(
+        operational="client_id file_sha256 form_number",
+        financial="box1_interest_usd tax_year",
+    ),
+    "raw_documents.w2_box12_amounts": _classes(
+        operational="client_id file_sha256 form_number",
+        financial="amount_usd box12_code",
+    ),
+    "raw_documents.w2_forms": _classes(
+        operational="client_id file_sha256 form_number",
+        quasi_identifier="box15_state employer_ein employer_name",
+        financial=(
+            "box13_has_retirement_plan box13_has_third_party_sick_pay "
+            "box13_is_statutory_employee box14_rsu_income_usd box16_state_wages_usd "
+            "box17_state_tax_usd box1_wages_usd box2_federal_withholding_usd "
+            "box3_social_security_wages_usd box4_social_security_tax_usd "
+            "box5_medicare_wages_usd box6_medicare_tax_usd tax_year"
+        ),
+    ),
+    "raw_events.events": _classes(
+        operational=(
+            "anonymous_id context event message_id name properties received_at timestamp traits "
+            "type user_id"
+        ),
+    ),
+    "raw_plaid.accounts": _classes(
+        operational="account_id item_id subtype type",
+        quasi_identifier="mask",
+        financial="official_name",
+    ),
+    "raw_plaid.balances_daily": _classes(
+        operational="account_id iso_currency_code item_id unofficial_currency_code",
+        financial="as_of_date available current last_updated_datetime limit",
+    ),
+    "raw_plaid.holding_tax_lots_daily": _classes(
+        operational="account_id institution_lot_id item_id lot_number position_type security_id",
+        financial=(
+            "as_of_date cost_basis current_value original_purchase_datetime purchase_price quantity"
+        ),
+    ),
+    "raw_plaid.holdings_daily": _classes(
+        operational="account_id iso_currency_code item_id security_id unofficial_currency_code",
+        financial=(
+            "as_of_date cost_basis institution_price institution_price_as_of institution_value "
+            "quantity vested_quantity vested_value"
+        ),
+    ),
+    "raw_plaid.investment_transactions": _classes(
+        operational=(
+            "account_id cancel_transaction_id investment_transaction_id iso_currency_code "
+            "item_id security_id subtype type unofficial_currency_code"
+        ),
+        financial="amount date fees name price quantity",
+    ),
+    "raw_plaid.item_product_health": _classes(
+        operational=(
+            "checked_at error_code error_type health_state item_id last_ok_at product request_id"
+        ),
+    ),
+    "raw_plaid.items": _classes(
+        operational=(
+            "client_id error_code error_type health_checked_at health_state institution_id "
+            "item_id request_id"
+        ),
+        financial="institution_name",
+    ),
+    "raw_plaid.liabilities_credit": _classes(
+        operational="account_id item_id",
+        financial=(
+            "as_of_date is_overdue last_payment_amount last_payment_date last_statement_balance "
+            "last_statement_issue_date minimum_payment_amount next_payment_due_date"
+        ),
+    ),
+    "raw_plaid.liabilities_credit_aprs": _classes(
+        operational="account_id apr_type item_id",
+        financial="apr_percentage as_of_date balance_subject_to_apr interest_charge_amount",
+    ),
+    "raw_plaid.liabilities_mortgage": _classes(
+        operational="account_id interest_rate_type item_id",
+        financial=(
+            "as_of_date current_late_fee escrow_balance has_pmi has_prepayment_penalty "
+            "interest_rate_percentage last_payment_amount last_payment_date loan_term "
+            "loan_type_description maturity_date next_monthly_payment next_payment_due_date "
+            "origination_date origination_principal_amount past_due_amount ytd_interest_paid "
+            "ytd_principal_paid"
+        ),
+    ),
+    "raw_plaid.liabilities_student": _classes(
+        operational="account_id item_id loan_status_type repayment_plan_type sequence_number",
+        financial=(
+            "as_of_date disbursement_dates expected_payoff_date guarantor "
+            "interest_rate_percentage is_overdue last_payment_amount last_payment_date "
+            "last_statement_balance last_statement_issue_date loan_name loan_status_end_date "
+            "minimum_payment_amount next_payment_due_date origination_date "
+            "origination_principal_amount outstanding_interest_amount "
+            "repayment_plan_description ytd_interest_paid ytd_principal_paid"
+        ),
+    ),
+    "raw_plaid.securities": _classes(
+        operational=(
+            "cusip figi institution_id institution_security_id isin iso_currency_code "
+            "market_identifier_code proxy_security_id security_id sedol ticker_symbol type "
+            "unofficial_currency_code"
+        ),
+        financial="industry is_cash_equivalent name sector",
+    ),
+    "raw_plaid.transactions": _classes(
+        operational=(
+            "account_id check_number iso_currency_code item_id logo_url merchant_entity_id "
+            "payment_channel pending pending_transaction_id "
+            "personal_finance_category_confidence_level transaction_code transaction_id "
+            "unofficial_currency_code website"
+        ),
+        financial=(
+            "amount authorized_date authorized_datetime date datetime merchant_name name "
+            "personal_finance_category_detailed personal_finance_category_primary"
+        ),
+    ),
+    "raw_plaid.transactions_sync_cursors": _classes(
+        operational="item_id next_cursor synced_at",
+    ),
+}
+
+
+class UnclassifiedColumnError(LookupError):
+    """A raw column nobody has classified: classify it here before loading it."""
+
+
+def raw_column_class(schema: str, table: str, column: str) -> PiiClass:
+    """The class of a column of a raw table, by the rules and declarations above."""
+    if column.endswith(ENCRYPTED_SUFFIX):
+        return PiiClass.DIRECT_IDENTIFIER
+    if column.endswith(MASKED_SUFFIX):
+        return PiiClass.QUASI_IDENTIFIER
+    if column in LOADER_COLUMNS:
+        return LOADER_COLUMNS[column]
+    qualified = f"{schema}.{table}"
+    declared = RAW_COLUMN_CLASSES.get(qualified)
+    if declared is None and schema == "raw_app":
+        declared = SOURCE_COLUMN_CLASSES.get(f"app.{table}")
+    if declared is None or column not in declared:
+        raise UnclassifiedColumnError(
+            f"{qualified}.{column} has no PII class: declare it in privacy/classification.py."
+        )
+    return declared[column]
+
+
+def classification_markdown() -> str:
+    """The classification as the Markdown table of docs/security.md (checked by a test)."""
+    lines = [
+        "| source | direct identifiers (encrypted, or cut to last 4) | quasi-identifiers "
+        "(clear) | financial | operational |",
+        "|---|---|---|---|---|",
+    ]
+    for source, columns in SOURCE_COLUMN_CLASSES.items():
+        by_class = {
+            pii_class: [name for name, declared in columns.items() if declared is pii_class]
+            for pii_class in PiiClass
+        }
+        lines.append(
+            f"| `{source}` | "
+            + " | ".join(
+                ", ".join(f"`{name}`" for name in by_class[pii_class]) or "—"
+                for pii_class in PiiClass
+            )
+            + " |"
+        )
+    return "\n".join(lines)

@@ -145,14 +145,32 @@ def extract(content: bytes, claimed_extension: str) -> ExtractedDocument:
     if not content:
         raise DocumentProblem("empty_file", "file is empty (0 bytes)")
     if content.startswith(PDF_MAGIC):
-        return extract_pdf(content)
+        return _without_nul_characters(extract_pdf(content))
     if _looks_binary(content):
         raise DocumentProblem(
             "binary_file", "file is binary data, neither a PDF nor text (wrong file uploaded?)"
         )
     if claimed_extension.lower() == ".pdf":
         raise DocumentProblem("not_a_pdf", "file named .pdf is not a PDF (its content is text)")
-    return extract_csv(content)
+    return _without_nul_characters(extract_csv(content))
+
+
+def _without_nul_characters(document: ExtractedDocument) -> ExtractedDocument:
+    """The document, unless a value holds a NUL character, which Postgres text cannot store.
+
+    Checked here, per file, so such a file is quarantined instead of failing the
+    COPY of the whole batch it would be loaded with.
+    """
+    for form in document.forms:
+        for field_name, value in form.fields.items():
+            if "\x00" in value or "\x00" in field_name:
+                raise DocumentProblem(
+                    "nul_character", f"page {form.page_number}: a field holds a NUL character"
+                )
+    cells = [*document.table_header, *(cell for row in document.table_rows for cell in row)]
+    if any("\x00" in cell for cell in cells):
+        raise DocumentProblem("nul_character", "a CSV cell holds a NUL character")
+    return document
 
 
 def _looks_binary(content: bytes) -> bool:

@@ -14,6 +14,7 @@ ACTIONS: dict[str, str] = {
     "unknown_client": "link the file to its upload in the app, then land it again",
     "empty_file": "ask the client to upload the document again",
     "binary_file": "ask the client for the PDF or CSV export of the document",
+    "nul_character": "export the document again (a NUL byte is not text and cannot be stored)",
     "not_utf8_text": "save the CSV as UTF-8 and upload it again",
     "html_not_csv": "the download failed (an HTML page was saved); export the CSV again",
     "not_a_pdf": "ask the client for the PDF itself (the file is not one)",

@@ -10,12 +10,15 @@ passfile, never written anywhere.
 import os
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT, dbt_connection_env
+from orchestration.defs.dbt.source_freshness import dbt_source_freshness
+from orchestration.defs.quality.great_expectations import gx_suite_check
 from warehouse_ddl import Warehouse
 
 DBT_PROJECT.prepare_if_dev()
@@ -51,7 +54,16 @@ def wdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
     yield from dbt.cli(["build"], context=context).stream()
 
 
+EXPECTATIONS_DIR = Path(__file__).parent / "expectations"
+"""Great Expectations suites of the marts, `marts__<model>.yaml` (asset key [marts, <model>])."""
+
+mart_gx_checks = [gx_suite_check(path) for path in sorted(EXPECTATIONS_DIR.glob("marts__*.yaml"))]
+"""Run after dbt has built the marts; ERROR suites are blocking: a failure fails the run,
+alerts, and stops every asset downstream of the mart outside dbt's own step (within
+dbt's step, dbt's own tests stop the models downstream). See docs/runbook.md."""
+
 defs = dg.Definitions(
     assets=[wdp_dbt_models],
+    asset_checks=[*mart_gx_checks, dbt_source_freshness],
     resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
 )

@@ -56,7 +56,8 @@ def raw_events_events(
             paths = [path]
         else:
             paths = pending_event_files(folder, target)
-        loads = [load_event_file(path, target, keyring.load()) for path in paths]
+        ring = keyring.load()  # once per run: loading also verifies it against the warehouse
+        loads = [load_event_file(path, target, ring) for path in paths]
     finally:
         target.close()
     for load in loads:

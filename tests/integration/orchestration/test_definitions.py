@@ -1,9 +1,11 @@
-"""The code location loads: asset graph, checks, jobs, schedule and resources."""
+"""The code location loads: asset graph, checks, jobs, schedule, sensors, pools and resources."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 
 from orchestration.defs.dbt.project import prepare_dbt_manifest
 
@@ -71,3 +73,56 @@ def test_marts_have_a_freshness_policy_and_staging_does_not(defs: dg.Definitions
     assert mart.freshness_policy is not None
     assert mart.freshness_policy.fail_window.to_timedelta().total_seconds() == 30 * 3600
     assert graph.get(dg.AssetKey(["staging", "stg_app__clients"])).freshness_policy is None
+
+
+def test_sensors_and_jobs_resolve(defs: dg.Definitions) -> None:
+    assert {sensor.name for sensor in defs.sensors} >= {
+        "documents_landing_sensor",
+        "alert_on_run_failure",
+    }
+    documents_sensor = defs.resolve_sensor_def("documents_landing_sensor")
+    assert documents_sensor.job_name == "documents"
+    assert documents_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    documents_job = defs.resolve_job_def("documents")
+    assert {key.path[0] for key in documents_job.asset_layer.executable_asset_keys} == {
+        "raw_documents"
+    }
+
+
+def test_api_bound_assets_retry_with_backoff_in_the_plaid_pool(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    plaid_keys = [key for key in graph.get_all_asset_keys() if key.path[0] == "raw_plaid"]
+    assert plaid_keys
+    for key in plaid_keys:
+        op = defs.resolve_assets_def(key).op
+        assert op.pool == "plaid_api", key
+        assert op.retry_policy is not None and op.retry_policy.max_retries >= 1, key
+        assert op.retry_policy.backoff == dg.Backoff.EXPONENTIAL, key
+        assert op.retry_policy.jitter is not None, key
+
+
+def test_the_instance_caps_the_plaid_pool() -> None:
+    instance_config = yaml.safe_load(
+        (Path(__file__).parents[3] / "orchestration" / "dagster.yaml").read_text()
+    )
+    assert instance_config["concurrency"]["pools"]["default_limit"] == 1
+
+
+def test_every_mart_has_a_blocking_gx_suite(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    marts = [key for key in graph.get_all_asset_keys() if key.path[0] == "marts"]
+    assert len(marts) >= 6
+    for key in marts:
+        check_key = dg.AssetCheckKey(key, f"gx_marts__{key.path[-1]}")
+        assert check_key in graph.asset_check_keys, f"no GX suite for {key.to_user_string()}"
+        assert graph.get_check_spec(check_key).blocking
+
+
+def test_raw_sources_have_a_dbt_freshness_check(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    freshness_checked = {
+        key.asset_key.to_user_string()
+        for key in graph.asset_check_keys
+        if key.name == "dbt_source_freshness"
+    }
+    assert {"raw_app/clients", "raw_app/plaid_items", "raw_events/events"} <= freshness_checked
