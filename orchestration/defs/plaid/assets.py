@@ -11,7 +11,8 @@
 
 Every asset calls Plaid, so each has a retry policy (for Plaid being down as a
 whole; per-call retries are the client's) and runs in the `plaid_api`
-concurrency pool. Metadata counts items by health and rows per table. Each raw
+concurrency pool. A run tagged `wdp/plaid_item_ids` (the webhook sensor's, see
+`webhooks.py`) loads only those items. Metadata counts items by health and rows per table. Each raw
 table has a Great Expectations suite in `expectations/`.
 """
 
@@ -32,6 +33,11 @@ from ingestion.plaid.loaders import (
     load_liabilities,
     resolve_snapshot_date,
     sync_transactions,
+)
+from orchestration.defs.plaid.webhooks import (
+    items_of_run,
+    plaid_webhook_sensor,
+    plaid_webhook_sync_job,
 )
 from orchestration.defs.quality.great_expectations import gx_suite_check
 from orchestration.partitions import DAILY_PARTITIONS
@@ -77,6 +83,10 @@ def _run_load(
     try:
         ring = keyring.load()
         items = read_active_items(connection, ring)
+        # A webhook sync run (plaid_webhook_sensor) names the items to sync in a tag.
+        selected = items_of_run(context.run.tags)
+        if selected is not None:
+            items = [item for item in items if item.item_id in selected]
         with plaid.open_client() as client:
             day = None
             if is_snapshot:
@@ -304,5 +314,7 @@ defs = dg.Definitions(
     asset_checks=[
         gx_suite_check(EXPECTATIONS_DIR / f"raw_plaid__{table}.yaml") for table in RAW_PLAID_TABLES
     ],
+    jobs=[plaid_webhook_sync_job],
+    sensors=[plaid_webhook_sensor],
     resources={"plaid": PlaidResource()},
 )
