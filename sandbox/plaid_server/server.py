@@ -155,6 +155,8 @@ class PlaidApp:
             self.sleep(spec.slow_ms / 1000)
         if self.faults.draw(spec.error_500_rate):
             raise errors.internal_server_error()
+        if self.faults.draw(spec.rate_limit_rate):
+            raise errors.rate_limit(limit_code)
         if item.institution_id in spec.institution_down or self.faults.draw(
             spec.institution_down_rate
         ):
@@ -352,6 +354,14 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that went away (killed, timed out) is not a server error worth a trace.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class PlaidSandboxServer:
     """Serve a world's Plaid API on 127.0.0.1 in a background thread.
 
@@ -376,7 +386,7 @@ class PlaidSandboxServer:
             Path(world_dir), spec, today, client_id, secret, webhook_url=webhook_url
         )
         handler = type("PlaidHandler", (_Handler,), {"app": self.app})
-        self._http = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._http = _QuietHTTPServer(("127.0.0.1", port), handler)
         self._http.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -34,6 +34,7 @@ from ingestion.plaid.loaders import (
     resolve_snapshot_date,
     sync_transactions,
 )
+from orchestration.alerts import Alert, send_alert
 from orchestration.defs.plaid.webhooks import (
     items_of_run,
     plaid_webhook_sensor,
@@ -107,6 +108,20 @@ def _run_load(
         f"ready, {result.items_failed} failed; rows written {dict(result.rows_written)}"
     )
     result.api_calls = calls
+    if result.items_needs_relink:
+        # Counts only: which items (and Plaid's request ids) are in raw_plaid.items.
+        send_alert(
+            Alert(
+                kind="plaid_items_need_relink",
+                summary=(
+                    f"{result.items_needs_relink} Plaid items need relink on "
+                    f"plaid/{result.product} (raw_plaid.items where health_state = "
+                    "'needs_relink'); their other items loaded"
+                ),
+                run_id=context.run_id,
+                job_name=context.job_name,
+            )
+        )
     return result
 
 
