@@ -24,7 +24,7 @@ class Alert:
     """Something a data engineer must look at (see docs/runbook.md for each kind)."""
 
     kind: str
-    """`run_failed` or `blocking_check_failed`."""
+    """`run_failed`, `blocking_check_failed` or `plaid_items_need_relink`."""
     summary: str
     run_id: str | None = None
     job_name: str | None = None

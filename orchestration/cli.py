@@ -15,6 +15,7 @@ traceback, and the command exits 1.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -23,7 +24,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -411,16 +412,51 @@ def demo(clients: int) -> None:
     if build_sandbox_world(clients, 42, dt.date.today().isoformat()) != 0:
         sys.exit(1)
     click.echo("[3/4] pipeline: run every asset once")
-    if not run_pipeline("*", None):
-        click.echo("wdp: the demo run failed; see the Dagster UI for the failed step.", err=True)
-    click.echo(
-        f"[4/4] serving Dagster on http://127.0.0.1:{dagster_ui_port()} and the app on "
-        f"http://127.0.0.1:{streamlit_port()}; Ctrl-C stops both and the database"
-    )
     try:
-        serve([dagster_ui_command(), streamlit_command()])
+        with demo_plaid():
+            if not run_pipeline("*", None):
+                click.echo(
+                    "wdp: the demo run failed; see the Dagster UI for the failed step.", err=True
+                )
+            from orchestration.webhook_receiver import webhook_url
+
+            click.echo(
+                f"[4/4] serving Dagster on http://127.0.0.1:{dagster_ui_port()}, the app on "
+                f"http://127.0.0.1:{streamlit_port()} and the Plaid webhook receiver on "
+                f"{webhook_url()}; Ctrl-C stops them and the database"
+            )
+            serve([dagster_ui_command(), streamlit_command(), webhook_receiver_command()])
     finally:
         click.echo(Warehouse.from_env().stop())
+
+
+@contextlib.contextmanager
+def demo_plaid() -> Iterator[None]:
+    """The demo's offline Plaid, serving the world and sending signed webhooks to the receiver.
+
+    Started here (not per run) so that it lives as long as the receiver, which
+    fetches its verification key from it; its URL reaches every run and the
+    receiver as `PLAID_HOST`. With `PLAID_ENV`/`PLAID_HOST` set, that Plaid is used.
+    """
+    if os.environ.get("PLAID_ENV") or os.environ.get("PLAID_HOST"):
+        yield
+        return
+    from orchestration.webhook_receiver import webhook_url
+    from sandbox import PlaidSandboxServer
+
+    with PlaidSandboxServer(world_dir(), port=0, webhook_url=webhook_url()) as server:
+        os.environ.update(
+            {
+                "PLAID_HOST": server.url,
+                "PLAID_CLIENT_ID": "wdp-offline-sandbox",
+                "PLAID_SECRET": "offline-sandbox",  # the local offline server accepts any
+            }
+        )
+        yield
+
+
+def webhook_receiver_command() -> list[str]:
+    return [sys.executable, "-m", "orchestration.webhook_receiver"]
 
 
 def dagster_ui_port() -> int:

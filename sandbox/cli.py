@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     plaid.add_argument(
         "--date", type=_iso_date, default=None, help="simulated today (default: the world's as-of)"
     )
+    plaid.add_argument(
+        "--webhook-url", default=None, help="where signed webhooks are sent (default: none)"
+    )
     return parser
 
 
@@ -151,7 +154,13 @@ def _run_build(args: argparse.Namespace) -> int:
 def _run_plaid(args: argparse.Namespace) -> int:
     from sandbox.plaid_server import serve_forever
 
-    return serve_forever(args.world, port=args.port, faults=args.faults, today=args.date)
+    return serve_forever(
+        args.world,
+        port=args.port,
+        faults=args.faults,
+        today=args.date,
+        webhook_url=args.webhook_url,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from plaid.model.investments_transactions_get_request_options import (
 from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.liabilities_get_request import LiabilitiesGetRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
+from plaid.model.webhook_verification_key_get_request import WebhookVerificationKeyGetRequest
 
 from ingestion.plaid.errors import (
     Outcome,
@@ -146,6 +147,27 @@ class PlaidClient:
             )
 
         return self._call("/transactions/sync", item, request)
+
+    def webhook_verification_key_get(self, key_id: str) -> dict[str, Any]:
+        """The JWK that signs Plaid's webhooks (`key` of the response); not item-bound.
+
+        Read through plaid-python's response model, so a malformed key is refused
+        by the client; raises PlaidCallError on an API error.
+        """
+        endpoint = "/webhook_verification_key/get"
+        self._count(f"calls {endpoint}")
+        try:
+            response = self._api.webhook_verification_key_get(
+                WebhookVerificationKeyGetRequest(key_id=key_id),
+                _request_timeout=self.settings.request_timeout_seconds,
+            )
+        except plaid.ApiException as error:
+            raise PlaidCallError(
+                endpoint, failure_from_response(error.status, error.body), 1
+            ) from None
+        except TRANSPORT_ERRORS as error:
+            raise PlaidCallError(endpoint, transport_failure(error), 1) from None
+        return response.to_dict()["key"]
 
     # -- the offline sandbox's clock (Plaid itself has none) -------------------------------
     def served_today(self) -> dt.date | None:

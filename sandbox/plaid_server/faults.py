@@ -23,6 +23,7 @@ FAULT_KEYS: dict[str, str] = {
     "rate_limit_item_per_minute": "requests per item per rolling minute before 429 (0: off)",
     "rate_limit_client_per_minute": "requests per client_id per rolling minute before 429 (0: off)",
     "error_500_rate": "share of requests answered 500 INTERNAL_SERVER_ERROR",
+    "rate_limit_rate": "share of requests answered 429 RATE_LIMIT_EXCEEDED (a burst elsewhere)",
     "institution_down_rate": "share of requests answered INSTITUTION_DOWN",
     "institution_down": "institution ids (a|b) that are always down",
     "slow_rate": "share of requests delayed by slow_ms",
@@ -39,6 +40,7 @@ FAULT_KEYS: dict[str, str] = {
 
 _RATES = (
     "error_500_rate",
+    "rate_limit_rate",
     "institution_down_rate",
     "slow_rate",
     "timeout_rate",
@@ -64,6 +66,7 @@ class FaultSpec:
     rate_limit_item_per_minute: int = 0
     rate_limit_client_per_minute: int = 0
     error_500_rate: float = 0.0
+    rate_limit_rate: float = 0.0
     institution_down_rate: float = 0.0
     institution_down: frozenset[str] = frozenset()
     slow_rate: float = 0.0

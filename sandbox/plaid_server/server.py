@@ -12,6 +12,12 @@ Sandbox-only endpoints (like Plaid's own `/sandbox/...`):
   /sandbox/clock/set {"date"}    -> set the simulated today (within the served window)
   /sandbox/faults/set {"faults"} -> replace the fault spec
   /sandbox/item/reset_login {"access_token"} -> the item needs a new login
+  /sandbox/item/fire_webhook {"access_token", "webhook_type", "webhook_code"} -> sends it
+
+Webhooks (sandbox/plaid_server/webhooks.py) are signed as Plaid signs them and sent
+to `webhook_url` (none: none are sent); the public key is served by Plaid's
+`/webhook_verification_key/get`. Moving the clock forward sends each live item the
+webhooks Plaid would send for the new day.
 """
 
 from __future__ import annotations
@@ -30,6 +36,14 @@ from pathlib import Path
 from sandbox.plaid_server import errors
 from sandbox.plaid_server.faults import FaultSpec, FaultState
 from sandbox.plaid_server.responses import PlaidResponses
+from sandbox.plaid_server.webhooks import (
+    WebhookSender,
+    WebhookSigner,
+    holdings_default_update,
+    investments_transactions_default_update,
+    item_error,
+    sync_updates_available,
+)
 from sandbox.plaid_server.world_store import ItemRecord, WorldStore
 
 MAX_BODY_BYTES = 1_000_000
@@ -48,7 +62,16 @@ SANDBOX_ENDPOINTS = (
     "/sandbox/clock/set",
     "/sandbox/faults/set",
     "/sandbox/item/reset_login",
+    "/sandbox/item/fire_webhook",
+    "/webhook_verification_key/get",  # Plaid's own; not item-bound, so no faults
 )
+# (webhook_type, webhook_code) pairs /sandbox/item/fire_webhook can send.
+FIREABLE_WEBHOOKS = {
+    ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE"),
+    ("HOLDINGS", "DEFAULT_UPDATE"),
+    ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"),
+    ("ITEM", "ERROR"),
+}
 
 
 class _DropConnection(Exception):
@@ -66,6 +89,7 @@ class PlaidApp:
         client_id: str | None,
         secret: str | None,
         sleep: Callable[[float], None] = time.sleep,
+        webhook_url: str | None = None,
     ) -> None:
         self.store = WorldStore(world_dir)
         self.responses = PlaidResponses(self.store, today)
@@ -75,6 +99,7 @@ class PlaidApp:
         self.sleep = sleep
         self._request_numbers = itertools.count(1)
         self._clock_lock = threading.Lock()
+        self.webhooks = WebhookSender(WebhookSigner(), webhook_url)
 
     def new_request_id(self) -> str:
         number = next(self._request_numbers)
@@ -130,6 +155,8 @@ class PlaidApp:
             self.sleep(spec.slow_ms / 1000)
         if self.faults.draw(spec.error_500_rate):
             raise errors.internal_server_error()
+        if self.faults.draw(spec.rate_limit_rate):
+            raise errors.rate_limit(limit_code)
         if item.institution_id in spec.institution_down or self.faults.draw(
             spec.institution_down_rate
         ):
@@ -173,10 +200,83 @@ class PlaidApp:
         mutation = self.faults.draw(self.faults.spec.sync_mutation_rate)
         return responses.transactions_sync(item, body, mutation=mutation)
 
+    def set_today(self, day: dt.date) -> None:
+        """Move the simulated clock; moving forward sends the new day's webhooks."""
+        with self._clock_lock:
+            self.responses.check_today(day)
+            previous = self.responses.today
+            self.responses.today = day
+            if day > previous and self.webhooks.url:
+                for token, _, _ in self.store.access_tokens():
+                    item = self.store.item_for_token(token)
+                    if item is not None:
+                        self._send_day_webhooks(item, previous)
+
+    def _send_day_webhooks(self, item: ItemRecord, previous: dt.date) -> None:
+        """What Plaid sends an item when a new day's data is ready (or its login broke)."""
+        if self.faults.needs_login(item.item_id):
+            self.webhooks.send(item_error(item.item_id, self._login_error()))
+            return
+        if "transactions" in item.products:
+            self.webhooks.send(sync_updates_available(item.item_id))
+        if "investments" in item.products:
+            holdings = self.responses.holdings_get(item, {})["holdings"]
+            self.webhooks.send(holdings_default_update(item.item_id, 0, len(holdings)))
+            start = (previous + dt.timedelta(days=1)).isoformat()
+            new = self.responses.investment_transactions_get(
+                item, {"start_date": start, "end_date": self.responses.today.isoformat()}
+            )["total_investment_transactions"]
+            self.webhooks.send(investments_transactions_default_update(item.item_id, new))
+
+    def _login_error(self) -> dict:
+        return errors.item_login_required().body(self.new_request_id())
+
+    def _fire_webhook(self, body: dict) -> dict:
+        """Plaid's /sandbox/item/fire_webhook for the webhooks this sandbox knows."""
+        item = self._item(body)
+        code = body.get("webhook_code")
+        if not isinstance(code, str):
+            raise errors.missing_fields("webhook_code")
+        default_type = {"SYNC_UPDATES_AVAILABLE": "TRANSACTIONS", "ERROR": "ITEM"}.get(
+            code, "HOLDINGS"
+        )
+        webhook_type = body.get("webhook_type") or default_type
+        if (webhook_type, code) not in FIREABLE_WEBHOOKS:
+            known = ", ".join(f"{t}/{c}" for t, c in sorted(FIREABLE_WEBHOOKS))
+            raise errors.invalid_field(
+                f"cannot fire {webhook_type}/{code}; this sandbox fires {known}"
+            )
+        if not self.webhooks.url:
+            raise errors.invalid_field(
+                "no webhook URL: start the sandbox with --webhook-url (or webhook_url=)"
+            )
+        if webhook_type == "ITEM":
+            # The error the webhook reports is real from now on, as after reset_login.
+            self.faults.reset_login(item.item_id)
+            self.webhooks.send(item_error(item.item_id, self._login_error()))
+        elif webhook_type == "TRANSACTIONS":
+            self.webhooks.send(sync_updates_available(item.item_id))
+        elif webhook_type == "HOLDINGS":
+            with self._clock_lock:
+                holdings = self.responses.holdings_get(item, {})["holdings"]
+            self.webhooks.send(holdings_default_update(item.item_id, 0, len(holdings)))
+        else:
+            self.webhooks.send(investments_transactions_default_update(item.item_id, 0))
+        return {"webhook_fired": True}
+
     def _sandbox(self, path: str, body: dict) -> dict:
         if path == "/sandbox/item/reset_login":
             self.faults.reset_login(self._item(body).item_id)
             return {"reset_login": True}
+        if path == "/webhook_verification_key/get":
+            key_id = body.get("key_id")
+            if not isinstance(key_id, str):
+                raise errors.missing_fields("key_id")
+            if key_id != self.webhooks.signer.key_id:
+                raise errors.invalid_field(f"no webhook verification key with key_id {key_id}")
+            return {"key": self.webhooks.signer.jwk()}
+        if path == "/sandbox/item/fire_webhook":
+            return self._fire_webhook(body)
         if path == "/sandbox/faults/set":
             spec = body.get("faults", "")
             if not isinstance(spec, str):
@@ -194,9 +294,7 @@ class PlaidApp:
                 day = dt.date.fromisoformat(text)
             except ValueError:
                 raise errors.invalid_field("date must be in YYYY-MM-DD format") from None
-            with self._clock_lock:
-                self.responses.check_today(day)
-                self.responses.today = day
+            self.set_today(day)
         return {
             "date": self.responses.today.isoformat(),
             "snapshot_start": self.store.snapshot_start.isoformat(),
@@ -256,6 +354,14 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that went away (killed, timed out) is not a server error worth a trace.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class PlaidSandboxServer:
     """Serve a world's Plaid API on 127.0.0.1 in a background thread.
 
@@ -273,11 +379,14 @@ class PlaidSandboxServer:
         today: dt.date | None = None,
         client_id: str | None = None,
         secret: str | None = None,
+        webhook_url: str | None = None,
     ) -> None:
         spec = faults if isinstance(faults, FaultSpec) else FaultSpec.parse(faults)
-        self.app = PlaidApp(Path(world_dir), spec, today, client_id, secret)
+        self.app = PlaidApp(
+            Path(world_dir), spec, today, client_id, secret, webhook_url=webhook_url
+        )
         handler = type("PlaidHandler", (_Handler,), {"app": self.app})
-        self._http = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._http = _QuietHTTPServer(("127.0.0.1", port), handler)
         self._http.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -295,9 +404,12 @@ class PlaidSandboxServer:
 
     def set_today(self, day: dt.date) -> None:
         """Move the simulated clock (same as POST /sandbox/clock/set)."""
-        with self.app._clock_lock:
-            self.app.responses.check_today(day)
-            self.app.responses.today = day
+        self.app.set_today(day)
+
+    @property
+    def webhooks(self) -> WebhookSender:
+        """The signer (`.signer`), the webhook URL (`.url`, settable) and `.deliveries`."""
+        return self.app.webhooks
 
     def set_faults(self, faults: str | FaultSpec) -> None:
         self.app.faults.replace(
@@ -324,7 +436,14 @@ class PlaidSandboxServer:
         self.stop()
 
 
-def serve_forever(world_dir: Path, *, port: int, faults: str, today: dt.date | None = None) -> int:
+def serve_forever(
+    world_dir: Path,
+    *,
+    port: int,
+    faults: str,
+    today: dt.date | None = None,
+    webhook_url: str | None = None,
+) -> int:
     """Run the server in the foreground until Ctrl-C; returns the CLI exit code."""
     try:
         spec = FaultSpec.parse(faults)
@@ -332,7 +451,9 @@ def serve_forever(world_dir: Path, *, port: int, faults: str, today: dt.date | N
         print(f"sandbox plaid: error: {error}", file=sys.stderr)
         return 2
     try:
-        server = PlaidSandboxServer(world_dir, port=port, faults=spec, today=today)
+        server = PlaidSandboxServer(
+            world_dir, port=port, faults=spec, today=today, webhook_url=webhook_url
+        )
     except FileNotFoundError as error:
         print(f"sandbox plaid: error: {error}", file=sys.stderr)
         return 1
@@ -348,7 +469,7 @@ def serve_forever(world_dir: Path, *, port: int, faults: str, today: dt.date | N
         return 1
     print(
         f"sandbox plaid: serving {world_dir} on {server.url} (today {server.today}, "
-        f"faults {spec.describe()}); Ctrl-C stops",
+        f"faults {spec.describe()}, webhooks to {webhook_url or 'nowhere'}); Ctrl-C stops",
         flush=True,
     )
     try:

@@ -51,13 +51,17 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
     home = Path(tempfile.mkdtemp(prefix="wdp-demo-"))
     home.chmod(0o755)
     pg_port, dagster_port, app_port = _free_port(), _free_port(), _free_port()
+    webhook_port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k != "WDP_DATABASE_URL"},
         "WDP_HOME": str(home),
         "WDP_PG_PORT": str(pg_port),
         "WDP_DAGSTER_PORT": str(dagster_port),
         "WDP_APP_PORT": str(app_port),
+        "WDP_WEBHOOK_PORT": str(webhook_port),
     }
+    for plaid_setting in ("PLAID_ENV", "PLAID_HOST", "PLAID_CLIENT_ID", "PLAID_SECRET"):
+        env.pop(plaid_setting, None)
     log = home / "demo-output.log"
     demo = subprocess.Popen(
         [WDP, "demo", "--clients", "25"],
@@ -69,6 +73,7 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
     try:
         _wait_for(f"http://127.0.0.1:{app_port}/_stcore/health", demo, log, timeout_s=400)
         _wait_for(f"http://127.0.0.1:{dagster_port}/server_info", demo, log, timeout_s=400)
+        _wait_for(f"http://127.0.0.1:{webhook_port}/health", demo, log, timeout_s=60)
         graph = _get(
             f"http://127.0.0.1:{dagster_port}/graphql",
             {"query": "{ assetNodes { assetKey { path } } }"},
@@ -86,6 +91,7 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
         assert "[3/4] pipeline" in output and "succeeded" in output, output[-4000:]
         assert _get(f"http://127.0.0.1:{app_port}/_stcore/health") is None
         assert _get(f"http://127.0.0.1:{dagster_port}/server_info") is None
+        assert _get(f"http://127.0.0.1:{webhook_port}/health") is None
         assert not EmbeddedPostgres(home, pg_port).status().is_running
     finally:
         if demo.poll() is None:

@@ -11,7 +11,8 @@
 
 Every asset calls Plaid, so each has a retry policy (for Plaid being down as a
 whole; per-call retries are the client's) and runs in the `plaid_api`
-concurrency pool. Metadata counts items by health and rows per table. Each raw
+concurrency pool. A run tagged `wdp/plaid_item_ids` (the webhook sensor's, see
+`webhooks.py`) loads only those items. Metadata counts items by health and rows per table. Each raw
 table has a Great Expectations suite in `expectations/`.
 """
 
@@ -32,6 +33,12 @@ from ingestion.plaid.loaders import (
     load_liabilities,
     resolve_snapshot_date,
     sync_transactions,
+)
+from orchestration.alerts import Alert, send_alert
+from orchestration.defs.plaid.webhooks import (
+    items_of_run,
+    plaid_webhook_sensor,
+    plaid_webhook_sync_job,
 )
 from orchestration.defs.quality.great_expectations import gx_suite_check
 from orchestration.partitions import DAILY_PARTITIONS
@@ -77,6 +84,10 @@ def _run_load(
     try:
         ring = keyring.load()
         items = read_active_items(connection, ring)
+        # A webhook sync run (plaid_webhook_sensor) names the items to sync in a tag.
+        selected = items_of_run(context.run.tags)
+        if selected is not None:
+            items = [item for item in items if item.item_id in selected]
         with plaid.open_client() as client:
             day = None
             if is_snapshot:
@@ -97,6 +108,20 @@ def _run_load(
         f"ready, {result.items_failed} failed; rows written {dict(result.rows_written)}"
     )
     result.api_calls = calls
+    if result.items_needs_relink:
+        # Counts only: which items (and Plaid's request ids) are in raw_plaid.items.
+        send_alert(
+            Alert(
+                kind="plaid_items_need_relink",
+                summary=(
+                    f"{result.items_needs_relink} Plaid items need relink on "
+                    f"plaid/{result.product} (raw_plaid.items where health_state = "
+                    "'needs_relink'); their other items loaded"
+                ),
+                run_id=context.run_id,
+                job_name=context.job_name,
+            )
+        )
     return result
 
 
@@ -304,5 +329,7 @@ defs = dg.Definitions(
     asset_checks=[
         gx_suite_check(EXPECTATIONS_DIR / f"raw_plaid__{table}.yaml") for table in RAW_PLAID_TABLES
     ],
+    jobs=[plaid_webhook_sync_job],
+    sensors=[plaid_webhook_sensor],
     resources={"plaid": PlaidResource()},
 )

@@ -192,6 +192,11 @@ def test_daily_syncs_add_up_to_a_fresh_full_sync(world: WorldSummary) -> None:
         fresh, _ = _direct_sync_all(responses, item, None)
         assert state == {t["transaction_id"]: t["name"] for t in fresh["added"]}
     assert all(count > 0 for count in counts.values()), counts
+    # The shares sandbox/README.md states (6% pending then removed, 8% modified) show
+    # between served days; each pending one adds two rows (pending, then posted).
+    new_transactions = counts["added"] - counts["removed"]
+    assert 0.03 <= counts["removed"] / new_transactions <= 0.10, counts
+    assert 0.04 <= counts["modified"] / new_transactions <= 0.13, counts
 
 
 def test_plaid_python_reads_added_modified_and_removed(server: PlaidSandboxServer) -> None:
@@ -430,3 +435,40 @@ def test_other_methods_get_json_not_html(server: PlaidSandboxServer) -> None:
         assert json.loads(raised.value.read())["error_code"] == "NOT_FOUND"
     with urllib.request.urlopen(server.url + "/health") as answer:
         assert json.loads(answer.read())["status"] == "ok"
+
+
+def test_webhook_key_is_plaids_jwk_and_verifies_the_signature(server: PlaidSandboxServer) -> None:
+    import hashlib
+
+    import jwt
+    from plaid.model.webhook_verification_key_get_request import (
+        WebhookVerificationKeyGetRequest,
+    )
+
+    signer = server.webhooks.signer
+    body = b'{"webhook_type":"TRANSACTIONS"}'
+    token = signer.sign(body)
+    key_id = jwt.get_unverified_header(token)["kid"]
+    response = _api(server).webhook_verification_key_get(
+        WebhookVerificationKeyGetRequest(key_id=key_id)
+    )
+    jwk = response.key.to_dict()
+    assert (jwk["alg"], jwk["crv"], jwk["kty"], jwk["kid"]) == ("ES256", "P-256", "EC", key_id)
+    claims = jwt.decode(token, jwt.PyJWK.from_dict(jwk).key, algorithms=["ES256"])
+    assert claims["request_body_sha256"] == hashlib.sha256(body).hexdigest()
+    with pytest.raises(plaid.ApiException) as unknown:
+        _api(server).webhook_verification_key_get(
+            WebhookVerificationKeyGetRequest(key_id="no-such-key")
+        )
+    assert _error_body(unknown.value)["error_code"] == "INVALID_FIELD"
+
+
+def test_fire_webhook_needs_a_webhook_url(server: PlaidSandboxServer) -> None:
+    from plaid.model.sandbox_item_fire_webhook_request import SandboxItemFireWebhookRequest
+
+    token = _items(server, "transactions")[0]
+    with pytest.raises(plaid.ApiException) as error:
+        _api(server).sandbox_item_fire_webhook(
+            SandboxItemFireWebhookRequest(access_token=token, webhook_code="SYNC_UPDATES_AVAILABLE")
+        )
+    assert "webhook URL" in _error_body(error.value)["error_message"]

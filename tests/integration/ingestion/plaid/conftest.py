@@ -37,6 +37,7 @@ PLAID_TABLES = [
     "raw_plaid.items",
     "raw_plaid.item_product_health",
     "raw_plaid.transactions_sync_cursors",
+    "raw_plaid.webhook_events",
 ]
 
 
