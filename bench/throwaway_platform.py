@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -165,7 +166,11 @@ class ThrowawayPlatform:
         return {**self.base_env, **(extra or {})}
 
     def wdp(
-        self, *args: str, env: Mapping[str, str] | None = None, timeout_s: float = 3600
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        timeout_s: float = 3600,
+        file_size_limit_bytes: int | None = None,
     ) -> CommandOutcome:
         """Run `wdp ARGS` to the end, measuring wall time and peak memory of its tree."""
         postgres_pid = self.postgres_pid()
@@ -175,7 +180,7 @@ class ThrowawayPlatform:
             else None
         )
         started = time.perf_counter()
-        process = self.start_wdp(*args, env=env)
+        process = self.start_wdp(*args, env=env, file_size_limit_bytes=file_size_limit_bytes)
         with ProcessTreeSampler(process.pid) as sampler, postgres or nullcontext():
             try:
                 stdout, stderr = process.communicate(timeout=timeout_s)
@@ -193,8 +198,24 @@ class ThrowawayPlatform:
             postgres_peak_pss_bytes=postgres.peak_rss_bytes if postgres else 0,
         )
 
-    def start_wdp(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen:
-        """Start `wdp ARGS` in its own process group (so a drill can kill the whole tree)."""
+    def start_wdp(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        file_size_limit_bytes: int | None = None,
+    ) -> subprocess.Popen:
+        """Start `wdp ARGS` in its own process group (so a drill can kill the whole tree).
+
+        `file_size_limit_bytes` sets RLIMIT_FSIZE in the child: a write past it
+        fails with EFBIG (Python ignores SIGXFSZ), like a full disk for big files.
+        """
+
+        def limit_file_size() -> None:
+            if file_size_limit_bytes is not None:
+                resource.setrlimit(
+                    resource.RLIMIT_FSIZE, (file_size_limit_bytes, file_size_limit_bytes)
+                )
+
         return subprocess.Popen(
             [WDP, *args],
             env=self.environment(env),
@@ -203,6 +224,7 @@ class ThrowawayPlatform:
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            preexec_fn=limit_file_size if file_size_limit_bytes is not None else None,
         )
 
     # -- reading the platform's databases ----------------------------------------------------
