@@ -87,3 +87,66 @@ def test_a_misspelled_section_is_refused(tmp_path: Path, production_env: None) -
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(broken))
     with pytest.raises(DagsterInvalidConfigError):
         dagster_instance_config(str(tmp_path), "dagster.yaml")
+
+
+# Top-level keys and K8sRunLauncher keys of the official chart's values schema
+# (helm/dagster/schema/schema/charts/dagster/values.py and subschema/run_launcher.py).
+HELM_TOP_LEVEL_KEYS = {
+    "global",
+    "nameOverride",
+    "fullnameOverride",
+    "rbacEnabled",
+    "imagePullSecrets",
+    "dagsterWebserver",
+    "dagster-user-deployments",
+    "postgresql",
+    "generatePostgresqlPasswordSecret",
+    "generateCeleryConfigSecret",
+    "rabbitmq",
+    "redis",
+    "flower",
+    "ingress",
+    "runLauncher",
+    "scheduler",
+    "computeLogManager",
+    "pythonLogs",
+    "dagsterDaemon",
+    "busybox",
+    "migrate",
+    "telemetry",
+    "serviceAccount",
+    "retention",
+    "additionalInstanceConfig",
+    "concurrency",
+    "extraManifests",
+}
+HELM_K8S_RUN_LAUNCHER_KEYS = {
+    "image",
+    "imagePullPolicy",
+    "jobNamespace",
+    "loadInclusterConfig",
+    "kubeconfigFile",
+    "envConfigMaps",
+    "envSecrets",
+    "envVars",
+    "volumeMounts",
+    "volumes",
+    "labels",
+    "failPodOnRunFailure",
+    "resources",
+    "schedulerName",
+    "securityContext",
+    "runK8sConfig",
+}
+
+
+def test_helm_values_use_the_charts_keys_and_hold_no_secret() -> None:
+    values = yaml.safe_load((DEPLOY / "helm" / "values.yaml").read_text())
+    assert set(values) <= HELM_TOP_LEVEL_KEYS
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    assert set(values["runLauncher"]["config"]["k8sRunLauncher"]) <= HELM_K8S_RUN_LAUNCHER_KEYS
+    assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
+    assert values["postgresql"]["enabled"] is False
+    assert values["postgresql"]["postgresqlPassword"] == ""
+    assert values["generatePostgresqlPasswordSecret"] is False
+    assert {"key": "wdp/plaid", "limit": 1} in values["concurrency"]["runs"]["tagConcurrencyLimits"]
