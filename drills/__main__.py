@@ -16,9 +16,12 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.throwaway_platform import machine_load
+from bench.report import replace_block
+from bench.throwaway_platform import PROJECT_ROOT, machine_load
 from drills.catalog import DRILLS, DrillResult, run_drill
 from drills.session import DrillSession
+
+DOCUMENT = PROJECT_ROOT / "docs" / "benchmarks.md"
 
 
 def render_table(results: list[DrillResult]) -> str:
@@ -61,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=int(os.environ.get("DRILL_CLIENTS", 20)))
     parser.add_argument("--drills", default=os.environ.get("DRILLS", ""))
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="rewrite the drills block of docs/benchmarks.md"
+    )
     arguments = parser.parse_args(argv)
     names = [name for name in arguments.drills.split(",") if name] or list(DRILLS)
     unknown = sorted(set(names) - set(DRILLS))
@@ -69,10 +75,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     load_before = machine_load()
     results = run_drills(arguments.clients, names)
-    print(f"\n{arguments.clients}-client world; load average {load_before} -> {machine_load()}\n")
+    header = f"{arguments.clients}-client world; load average {load_before} -> {machine_load()}"
+    print(f"\n{header}\n")
     print(render_table(results))
     print()
     print(render_notes(results))
+    if arguments.write_docs:
+        document = DOCUMENT.read_text()
+        body = f"{header}\n\n{render_table(results)}\n\n{render_notes(results)}"
+        DOCUMENT.write_text(replace_block(document, "drills", body))
     if arguments.json:
         arguments.json.write_text(json.dumps([asdict(result) for result in results], indent=2))
     return 0 if all(result.passed for result in results) else 1
