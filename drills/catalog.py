@@ -324,20 +324,27 @@ def duplicate_and_broken_documents(session: DrillSession) -> DrillResult:
         },
     }
     difference = ledger.compare_with(session.reference, expected_new=expected_new)
-    quarantined = session.platform.query(
-        "select count(*) from raw_documents.files where file_sha256 = any(%s) "
-        "and status = 'quarantined'",
-        (sorted(broken_shas),),
-    )[0][0]
-    left = sorted(path.name for path in session.landing_dir.iterdir())
+    quarantined = {
+        sha
+        for (sha,) in session.platform.query(
+            "select file_sha256 from raw_documents.files where file_sha256 = any(%s) "
+            "and status = 'quarantined'",
+            (sorted(broken_shas),),
+        )
+    }
+    left = sorted(session.landing_dir.iterdir())
+    still_landed = {hashlib.sha256(path.read_bytes()).hexdigest() for path in left}
     notes = [
-        f"{quarantined} of {len(broken_shas)} broken contents quarantined with a reason",
+        f"{len(quarantined)} of {len(broken_shas)} broken contents quarantined with a reason",
         f"landing area after the runs: {len(left)} files",
     ]
-    lost = difference.rows_lost + (len(broken_shas) - quarantined)
+    # A broken file is lost only if it is neither quarantined nor still waiting in the landing.
+    lost = difference.rows_lost + len(broken_shas - quarantined - still_landed)
     if difference.rows_lost or difference.rows_duplicated:
         notes.append(difference.describe())
     _remove_broken(session, broken_shas)
+    for path in left:
+        path.unlink()
     return DrillResult(
         name="duplicate_and_broken_documents",
         fault="3 already-loaded documents landed again under new names, 3 broken files; twice",
