@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-from-lock
 UV_VERSION := 0.13.9
 CHROMIUM   := /usr/bin/chromium
 
-.PHONY: install demo test lint format lock bench clean-local
+.PHONY: install demo test lint format lock bench drill clean-local
 
 install: $(STAMP)
 
@@ -52,8 +52,13 @@ lock: install
 	$(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
 		--python-version 3.11 --no-header -o requirements.lock
 
+# Benchmarks -> docs/benchmarks.md. Quick development run: BENCH_SIZES=200,400 BENCH_COMPONENTS=0 make bench
 bench: install
-	$(VENV)/bin/python bench/__main__.py
+	$(VENV)/bin/python -m bench
+
+# Fault drills against a throwaway platform; DRILL_CLIENTS=N, DRILLS=name,name (default: all).
+drill: install
+	$(VENV)/bin/python -m drills
 
 clean-local:
 	@echo "Refusing to delete .wdp/ (it holds the warehouse and the key ring); remove it by hand."

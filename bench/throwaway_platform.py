@@ -1,0 +1,320 @@
+"""A whole platform in a throwaway WDP_HOME: the subject of the nightly benchmark and the drills.
+
+`ThrowawayPlatform` gives one private `WDP_HOME` and a free port for the
+embedded Postgres, and runs the real `wdp` command line in subprocesses against
+it (`wdp sandbox build`, `wdp run`, ...), exactly as an operator would. Each
+`wdp` call is measured: wall time, the peak resident memory of its whole
+process tree (psutil, sampled), and for `wdp run` the Dagster run id, whose
+event log (in the platform's `dagster` database) gives the time of every step.
+
+Nothing of the caller's environment leaks in: `WDP_DATABASE_URL`, `PLAID_*`,
+`WDP_LANDING_URL`, `WDP_KEYRING` and the alert URL are removed unless a call
+passes them explicitly. The server is stopped and the folder removed on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import psycopg2
+
+from warehouse_ddl import Warehouse
+from warehouse_ddl.settings import WarehouseSettings
+
+WDP = str(Path(sys.executable).with_name("wdp"))
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_SCRUBBED = (
+    "WDP_DATABASE_URL",
+    "WDP_APP_DATABASE_URL",
+    "WDP_EVENTS_URL",
+    "WDP_LANDING_URL",
+    "WDP_KEYRING",
+    "WDP_ALERT_WEBHOOK_URL",
+    "PLAID_ENV",
+    "PLAID_HOST",
+    "PLAID_CLIENT_ID",
+    "PLAID_SECRET",
+    "DAGSTER_HOME",
+)
+_RUN_LINE = re.compile(r"^run (?P<run_id>[0-9a-f-]{36}): ", re.MULTILINE)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """One measured `wdp` call."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    wall_s: float
+    peak_rss_bytes: int
+    """Peak of the summed RSS of the process and all its descendants (sampled every 0.2 s)."""
+    postgres_peak_pss_bytes: int = 0
+    """Peak of the summed PSS of the embedded Postgres server's processes during the call."""
+
+    @property
+    def run_id(self) -> str | None:
+        match = _RUN_LINE.search(self.stdout)
+        return match.group("run_id") if match else None
+
+    def explain(self) -> str:
+        return f"wdp {' '.join(self.argv)} -> {self.returncode}\n{self.stderr[-3000:]}"
+
+
+class ProcessTreeSampler:
+    """Samples the memory of a process and its descendants in a thread; keeps the peak.
+
+    `proportional=True` sums PSS instead of RSS: right for Postgres, whose backends
+    share the buffer pool (summed RSS would count it once per backend).
+    """
+
+    def __init__(self, pid: int, interval_s: float = 0.2, proportional: bool = False) -> None:
+        self._root = psutil.Process(pid)
+        self._interval_s = interval_s
+        self._proportional = proportional
+        self._stop = threading.Event()
+        self.peak_rss_bytes = 0
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ProcessTreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            try:
+                processes = [self._root, *self._root.children(recursive=True)]
+            except psutil.Error:
+                return
+            for process in processes:
+                try:
+                    if self._proportional:
+                        total += process.memory_full_info().pss
+                    else:
+                        total += process.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.peak_rss_bytes = max(self.peak_rss_bytes, total)
+            self._stop.wait(self._interval_s)
+
+
+@dataclass
+class ThrowawayPlatform:
+    """A private WDP_HOME + embedded Postgres port; `wdp` subprocesses run against it."""
+
+    home: Path
+    port: int
+    base_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    @contextmanager
+    def create(cls, prefix: str = "wdp-throwaway-") -> Iterator[ThrowawayPlatform]:
+        home = Path(tempfile.mkdtemp(prefix=prefix))
+        # As root the server runs as another OS user, which must traverse the folder.
+        home.chmod(0o755)
+        environment = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+        port = free_port()
+        environment.update(WDP_HOME=str(home), WDP_PG_PORT=str(port))
+        platform = cls(home=home, port=port, base_env=environment)
+        try:
+            yield platform
+        finally:
+            try:
+                platform.warehouse.stop()
+            finally:
+                shutil.rmtree(home, ignore_errors=True)
+
+    @property
+    def warehouse(self) -> Warehouse:
+        return Warehouse(
+            WarehouseSettings(home=self.home, external_admin_url=None, pg_port=self.port)
+        )
+
+    @property
+    def world_dir(self) -> Path:
+        return self.home / "sandbox"
+
+    def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return {**self.base_env, **(extra or {})}
+
+    def wdp(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        timeout_s: float = 3600,
+        file_size_limit_bytes: int | None = None,
+    ) -> CommandOutcome:
+        """Run `wdp ARGS` to the end, measuring wall time and peak memory of its tree."""
+        postgres_pid = self.postgres_pid()
+        postgres = (
+            ProcessTreeSampler(postgres_pid, interval_s=1.0, proportional=True)
+            if postgres_pid and psutil.pid_exists(postgres_pid)
+            else None
+        )
+        started = time.perf_counter()
+        process = self.start_wdp(*args, env=env, file_size_limit_bytes=file_size_limit_bytes)
+        with ProcessTreeSampler(process.pid) as sampler, postgres or nullcontext():
+            try:
+                stdout, stderr = process.communicate(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                stdout, stderr = process.communicate()
+                stderr += f"\n(killed by the harness after {timeout_s} s)"
+        return CommandOutcome(
+            argv=args,
+            returncode=process.returncode,
+            stdout=stdout,
+            stderr=stderr,
+            wall_s=time.perf_counter() - started,
+            peak_rss_bytes=sampler.peak_rss_bytes,
+            postgres_peak_pss_bytes=postgres.peak_rss_bytes if postgres else 0,
+        )
+
+    def start_wdp(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        file_size_limit_bytes: int | None = None,
+    ) -> subprocess.Popen:
+        """Start `wdp ARGS` in its own process group (so a drill can kill the whole tree).
+
+        `file_size_limit_bytes` sets RLIMIT_FSIZE in the child: a write past it
+        fails with EFBIG (Python ignores SIGXFSZ), like a full disk for big files.
+        """
+
+        def limit_file_size() -> None:
+            if file_size_limit_bytes is not None:
+                resource.setrlimit(
+                    resource.RLIMIT_FSIZE, (file_size_limit_bytes, file_size_limit_bytes)
+                )
+
+        return subprocess.Popen(
+            [WDP, *args],
+            env=self.environment(env),
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=limit_file_size if file_size_limit_bytes is not None else None,
+        )
+
+    # -- reading the platform's databases ----------------------------------------------------
+
+    def query(self, sql: str, parameters: tuple = (), database: str = "warehouse") -> list[tuple]:
+        connection = psycopg2.connect(self.warehouse.admin_url(database))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, parameters)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+    def execute(self, sql: str, parameters: tuple = (), database: str = "warehouse") -> int:
+        connection = psycopg2.connect(self.warehouse.admin_url(database))
+        try:
+            with connection, connection.cursor() as cursor:
+                cursor.execute(sql, parameters)
+                return cursor.rowcount
+        finally:
+            connection.close()
+
+    def postgres_pid(self) -> int | None:
+        """The postmaster of the embedded server (first line of postmaster.pid), if it runs."""
+        pid_file = self.warehouse.embedded.data_dir / "postmaster.pid"
+        try:
+            return int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def step_durations_s(self, run_id: str) -> dict[str, float]:
+        """Seconds per Dagster step of a run, from STEP_START to its success or failure."""
+        rows = self.query(
+            "select step_key, dagster_event_type, timestamp from event_logs "
+            "where run_id = %s and dagster_event_type in "
+            "('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE') and step_key is not null "
+            "order by id",
+            (run_id,),
+            database="dagster",
+        )
+        started: dict[str, object] = {}
+        durations: dict[str, float] = {}
+        for step_key, event_type, timestamp in rows:
+            if event_type == "STEP_START":
+                started[step_key] = timestamp
+            elif step_key in started:
+                elapsed = (timestamp - started.pop(step_key)).total_seconds()
+                durations[step_key] = durations.get(step_key, 0.0) + elapsed
+        return durations
+
+    def run_succeeded(self, run_id: str) -> bool:
+        rows = self.query(
+            "select status from runs where run_id = %s", (run_id,), database="dagster"
+        )
+        return bool(rows) and rows[0][0] == "SUCCESS"
+
+
+STAGES = ("plaid", "documents", "app db", "events", "dbt", "checks", "other")
+
+
+def stage_of_step(step_key: str) -> str:
+    """The pipeline stage a Dagster step belongs to, from its step key.
+
+    Asset steps are named after their asset key (`raw_plaid__balances` ...);
+    the Great Expectations suites are separate asset-check steps (`*gx*`), the
+    dbt models and their tests run in the dbt multi-asset steps.
+    """
+    key = step_key.lower()
+    if "gx" in key or "expectation" in key or key.endswith("_check"):
+        return "checks"
+    if "plaid" in key:
+        return "plaid"
+    if "document" in key:
+        return "documents"
+    if "raw_app" in key or "app_db" in key:
+        return "app db"
+    if "event" in key:
+        return "events"
+    if "dbt" in key:
+        return "dbt"
+    return "other"
+
+
+def stage_durations_s(step_durations: Mapping[str, float]) -> dict[str, float]:
+    totals = dict.fromkeys(STAGES, 0.0)
+    for step_key, seconds in step_durations.items():
+        totals[stage_of_step(step_key)] += seconds
+    return totals
+
+
+def machine_load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
