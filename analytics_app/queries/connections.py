@@ -18,8 +18,10 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from psycopg2 import errors as postgres_errors
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 from streamlit.connections import SQLConnection
 
 from analytics_app.auth.user_store import AppUser
@@ -27,8 +29,16 @@ from analytics_app.auth.user_store import AppUser
 WAREHOUSE_URL_VARIABLE = "WDP_APP_WAREHOUSE_URL"
 
 
-class MissingConnectionSetting(RuntimeError):
+class DataUnavailable(RuntimeError):
+    """What a page needs is not there yet; the message says what to do."""
+
+
+class MissingConnectionSetting(DataUnavailable):
     """The app was started without the warehouse URL."""
+
+
+class MartNotBuilt(DataUnavailable):
+    """A mart the page reads does not exist yet (the pipeline has not run)."""
 
 
 def warehouse_url_for(base_url: str, login_role: str) -> str:
@@ -72,7 +82,15 @@ def _cached_query(
 ) -> pd.DataFrame:
     # login_role is part of the cache key: two people never share a cached result.
     with connection_for(user).session as session:
-        result = session.execute(text(read_sql_file(sql_file)), params)
+        try:
+            result = session.execute(text(read_sql_file(sql_file)), params)
+        except ProgrammingError as error:
+            if isinstance(error.orig, postgres_errors.UndefinedTable):
+                raise MartNotBuilt(
+                    f"{str(error.orig).splitlines()[0]}: run the pipeline (`wdp run`) to build "
+                    "the marts."
+                ) from None
+            raise
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 

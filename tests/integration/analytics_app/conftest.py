@@ -22,7 +22,7 @@ from analytics_app.auth.database_logins import (
     save_login_password,
 )
 from analytics_app.auth.personas import Persona, login_role_for
-from analytics_app.auth.user_store import AppUser
+from analytics_app.auth.user_store import AppUser, UserStore, user_store_path
 from privacy import EnvelopeCipher, ensure_local_keyring, load_keyring
 from warehouse_ddl import Warehouse
 
@@ -48,6 +48,7 @@ class ConciergeWorld:
     warehouse: Warehouse
     cipher: EnvelopeCipher
     connect_as: Callable[[str], Connection]
+    passwords: dict[str, str]
 
     def admin(self) -> Connection:
         return psycopg2.connect(self.warehouse.admin_url("warehouse"))
@@ -139,11 +140,14 @@ def concierge_world(warehouse: Warehouse) -> Iterator[ConciergeWorld]:
     ensure_local_keyring(home)
     cipher = EnvelopeCipher(load_keyring(home))
     passfile = app_users_passfile(home)
+    store = UserStore(user_store_path(home))
+    passwords = {}
     for user_name, (persona, concierge_id) in USERS.items():
-        password = new_password()
-        user = AppUser(user_name, persona, login_role_for(user_name), concierge_id)
-        provision_login_role(warehouse.admin_url("warehouse"), user, password)
-        save_login_password(passfile, user.login_role, password)
+        passwords[user_name] = new_password()
+        user = store.add(user_name, persona, passwords[user_name], concierge_id)
+        database_password = new_password()
+        provision_login_role(warehouse.admin_url("warehouse"), user, database_password)
+        save_login_password(passfile, user.login_role, database_password)
     admin = psycopg2.connect(warehouse.admin_url("warehouse"))
     _delete_clients(admin)
     _insert_clients(admin, cipher)
@@ -153,6 +157,6 @@ def concierge_world(warehouse: Warehouse) -> Iterator[ConciergeWorld]:
         dsn = make_dsn(**{**base, "user": login_role_for(user_name), "passfile": str(passfile)})
         return psycopg2.connect(dsn)
 
-    yield ConciergeWorld(warehouse, cipher, connect_as)
+    yield ConciergeWorld(warehouse, cipher, connect_as, passwords)
     _delete_clients(admin)
     admin.close()
