@@ -28,7 +28,10 @@ def _cipher() -> EnvelopeCipher:
 
 
 def _normalized(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().strip()
+    # Accents and case do not matter: "edith" finds "Édith".
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
+    return bare.casefold().strip()
 
 
 def _digits(text: str) -> str:
