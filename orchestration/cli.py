@@ -6,6 +6,7 @@
     wdp sandbox plaid [--port P] [--faults SPEC]
     wdp run [--select SELECTION] [--partition DATE]
     wdp with-dbt COMMAND...          (dbt or sqlfluff with dbt's connection settings)
+    wdp users add NAME --role ROLE [--concierge-id ID] [--email EMAIL]
     wdp dev | app | demo
 
 Settings come from the environment (a `.env` file in the working directory is
@@ -418,6 +419,10 @@ def demo(clients: int) -> None:
                 click.echo(
                     "wdp: the demo run failed; see the Dagster UI for the failed step.", err=True
                 )
+            click.echo("demo users of the app (passwords shown once, here only):")
+            for user_name, persona, concierge_id in DEMO_USERS:
+                password = add_app_user(user_name, persona, concierge_id)
+                click.echo(f"  {user_name:<12} {persona:<15} {password}")
             from orchestration.webhook_receiver import webhook_url
 
             click.echo(
@@ -497,9 +502,88 @@ def streamlit_command() -> list[str]:
 
 
 def app_environment() -> dict[str, str]:
-    """The app connects as `wdp_analyst` only (the database enforces what it sees)."""
-    url = Warehouse.from_env().role_url("wdp_analyst", "warehouse")
-    return {"WDP_ANALYST_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg2://", 1)}
+    """The app signs people in and connects as each one's own login role (no user in the URL)."""
+    from sqlalchemy.engine import make_url
+
+    from analytics_app.auth.database_logins import app_users_passfile
+    from analytics_app.auth.user_store import user_store_path
+
+    server = Warehouse.from_env()
+    home = server.settings.home
+    url = make_url(
+        server.role_url("wdp_analyst", "warehouse").replace(
+            "postgresql://", "postgresql+psycopg2://", 1
+        )
+    )
+    url = url.set(username=None).update_query_dict({"passfile": str(app_users_passfile(home))})
+    return {
+        "WDP_HOME": str(home),
+        "WDP_APP_WAREHOUSE_URL": url.render_as_string(hide_password=False),
+        "WDP_APP_USERS_FILE": str(user_store_path(home)),
+    }
+
+
+# -- wdp users -----------------------------------------------------------------------------------
+
+DEMO_USERS = (
+    ("concierge", "concierge", "con_0001"),
+    ("lead", "concierge_lead", None),
+    ("product", "product", None),
+    ("marketing", "marketing", None),
+    ("engineer", "engineer", None),
+)
+"""Users `wdp demo` creates: one per persona; the concierge serves the sandbox's con_0001."""
+
+
+@main.group()
+def users() -> None:
+    """People who sign in to the app (local user store; production signs in through OIDC)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    "persona",
+    required=True,
+    type=click.Choice(["concierge", "concierge_lead", "product", "marketing", "engineer"]),
+)
+@click.option("--concierge-id", default=None, help="the app's concierge_id (role concierge)")
+@click.option("--email", default=None, help="e-mail the identity provider signs them in with")
+@_friendly_errors
+def users_add(name: str, persona: str, concierge_id: str | None, email: str | None) -> None:
+    """Add (or reset) a user and their database login; prints the password once."""
+    if persona == "concierge" and not concierge_id:
+        raise click.UsageError("a concierge needs --concierge-id (whose clients they serve)")
+    password = add_app_user(name, persona, concierge_id, email)
+    click.echo(f"user {name} ({persona}) can sign in with password: {password}")
+
+
+def add_app_user(
+    name: str, persona: str, concierge_id: str | None, email: str | None = None
+) -> str:
+    """Store the user (argon2 hash) and provision `wdp_user_<name>`; returns the password."""
+    from analytics_app.auth.database_logins import (
+        app_users_passfile,
+        new_password,
+        provision_login_role,
+        save_login_password,
+    )
+    from analytics_app.auth.personas import Persona
+    from analytics_app.auth.user_store import UserStore, user_store_path
+
+    server = Warehouse.from_env()
+    server.start()
+    upgrade(server)
+    home = server.settings.home
+    password = new_password()
+    user = UserStore(user_store_path(home)).add(
+        name, Persona(persona), password, concierge_id, email
+    )
+    database_password = new_password()
+    provision_login_role(server.admin_url("warehouse"), user, database_password)
+    save_login_password(app_users_passfile(home), user.login_role, database_password)
+    return password
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:

@@ -1,18 +1,21 @@
-"""Product page: how many active clients live in each state (pseudonymous marts only)."""
+"""Active clients per state (pseudonymous marts only), read as the signed-in user's role."""
 
 import altair as alt
 import streamlit as st
 
+from analytics_app.auth.personas import Persona
+from analytics_app.auth.session import require_persona
 from analytics_app.queries.clients import clients_by_state
-from analytics_app.queries.connections import MissingConnectionSetting
+from analytics_app.queries.connections import DataUnavailable
 
+user = require_persona(Persona.PRODUCT, Persona.MARKETING, Persona.ENGINEER)
 st.title("Clients by state")
-st.caption("Active clients per state, from `marts.dim_clients`, read as the analyst role.")
+st.caption("Active clients per state, from `marts.dim_clients`.")
 
 try:
-    counts = clients_by_state()
-except MissingConnectionSetting as problem:
-    st.error(str(problem))
+    counts = clients_by_state(user)
+except DataUnavailable as problem:
+    st.info(str(problem))
     st.stop()
 
 if counts.empty:

@@ -1,0 +1,180 @@
+"""Every app page for every persona (Streamlit AppTest) on the sliced world, against its truth.
+
+Users are created through the real `wdp users add`; what a concierge may see is
+compared with the sandbox's application database (who is assigned to whom),
+and the analysts' numbers with the sandbox truth files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics_app.auth.session import user_store
+from analytics_app.auth.user_store import AppUser
+from tests.e2e.conftest import SlicedWorld, wdp
+from warehouse_ddl import Warehouse
+
+APP = Path(__file__).resolve().parents[2] / "analytics_app" / "streamlit_app.py"
+USERS = (
+    ("e2e_concierge", "concierge", "con_0001"),
+    ("e2e_lead", "concierge_lead", None),
+    ("e2e_product", "product", None),
+    ("e2e_marketing", "marketing", None),
+    ("e2e_engineer", "engineer", None),
+)
+
+
+@pytest.fixture(scope="module")
+def app_users(sliced_world: SlicedWorld) -> Iterator[dict[str, AppUser]]:
+    from orchestration.cli import app_environment
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in app_environment().items():
+            patch.setenv(name, value)
+        users = {}
+        for user_name, persona, concierge_id in USERS:
+            options = ["--concierge-id", concierge_id] if concierge_id else []
+            added = wdp("users", "add", user_name, "--role", persona, *options)
+            assert added.returncode == 0, added.stderr
+            password = added.stdout.strip().rsplit(" ", 1)[-1]
+            user = user_store().authenticate(user_name, password)
+            assert user is not None and user.persona.value == persona
+            users[persona] = user
+        yield users
+
+
+def _app(user: AppUser) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    app.session_state["app_user"] = user
+    return app.run()
+
+
+def _metric(app: AppTest, label: str) -> str:
+    return next(metric.value for metric in app.metric if metric.label == label)
+
+
+def _active_truth_clients(world: SlicedWorld) -> list[dict[str, str]]:
+    return [row for row in world.truth_clients() if row["is_deleted"] == "false"]
+
+
+def _source_names(warehouse: Warehouse, concierge_id: str | None) -> set[str]:
+    """Names of active clients in the application database, currently assigned to one concierge."""
+    with psycopg2.connect(warehouse.admin_url("app")) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "select c.first_name || ' ' || c.last_name from clients c "
+            "where c.deleted_at is null and (%(concierge)s is null or exists ("
+            "select 1 from concierge_assignments a where a.client_id = c.client_id "
+            "and a.concierge_id = %(concierge)s and a.unassigned_at is null))",
+            {"concierge": concierge_id},
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _audit_count(warehouse: Warehouse, user: AppUser, kind: str) -> int:
+    with (
+        psycopg2.connect(warehouse.admin_url("warehouse")) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "select count(*) from audit.concierge_access_log "
+            "where accessed_by_role = %s and access_kind = %s",
+            (user.login_role, kind),
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_concierge_sees_exactly_their_assigned_clients(
+    app_users: dict[str, AppUser], warehouse: Warehouse
+) -> None:
+    user = app_users["concierge"]
+    expected = _source_names(warehouse, "con_0001")
+    assert expected
+    app = _app(user)
+    assert app.title[0].value == "Clients"
+    app.text_input(key="client_search").input("@").run()  # every e-mail address
+    shown = {label.split(" · ")[0] for label in app.selectbox[0].options}
+    assert shown == expected
+    snapshots_before = _audit_count(warehouse, user, "snapshot")
+    name = sorted(expected)[0]
+    app.text_input(key="client_search").input(name.split(" ")[-1].lower()).run()
+    assert not app.exception
+    assert name in {header.value for header in app.header}
+    subheaders = {subheader.value for subheader in app.subheader}
+    assert {"Tax documents", "Next appointment", "Record an action"} <= subheaders
+    assert _audit_count(warehouse, user, "snapshot") == snapshots_before + 1
+
+
+def test_a_lead_sees_every_active_client(
+    app_users: dict[str, AppUser], warehouse: Warehouse
+) -> None:
+    app = _app(app_users["concierge_lead"])
+    app.text_input(key="client_search").input("@").run()
+    shown = {label.split(" · ")[0] for label in app.selectbox[0].options}
+    assert shown == _source_names(warehouse, None)
+
+
+def test_product_page_counts_the_truth(
+    app_users: dict[str, AppUser], sliced_world: SlicedWorld
+) -> None:
+    app = _app(app_users["product"])
+    assert not app.exception
+    assert app.title[0].value == "Onboarding and usage"
+    active = len(_active_truth_clients(sliced_world))
+    assert _metric(app, "Clients") == f"{active:,}"
+    funnel = app.dataframe[0].value
+    assert int(funnel.iloc[0]["clients"]) == active
+    assert list(funnel["clients"]) == sorted(funnel["clients"], reverse=True)
+    assert len(app.get("arrow_vega_lite_chart")) >= 2
+    app.switch_page("app_pages/clients_by_state.py").run()
+    assert _metric(app, "Active clients") == f"{active:,}"
+
+
+def test_marketing_segments_count_the_truth_and_export_keys(
+    app_users: dict[str, AppUser], sliced_world: SlicedWorld
+) -> None:
+    app = _app(app_users["marketing"])
+    assert not app.exception
+    active = _active_truth_clients(sliced_world)
+    assert _metric(app, "Clients in segment") == f"{len(active):,}"
+    state, expected = Counter(row["state"] for row in active).most_common(1)[0]
+    app.multiselect[1].select(state).run()
+    assert _metric(app, "Clients in segment") == f"{expected:,}"
+    assert len(app.get("download_button")) == 1
+    channels = app.dataframe[0].value
+    assert int(channels["clients"].sum()) == len(active)
+
+
+def test_data_health_shows_the_runs_and_quarantine(
+    app_users: dict[str, AppUser], warehouse: Warehouse
+) -> None:
+    app = _app(app_users["engineer"])
+    assert not app.exception
+    with (
+        psycopg2.connect(warehouse.admin_url("warehouse")) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "select (select count(*) from quarantine.rejected_records)"
+            " + (select count(*) from raw_documents.files where status = 'quarantined')"
+        )
+        quarantined = cursor.fetchone()[0]
+        cursor.execute("select least(count(*), 100) from audit.load_runs")
+        runs = cursor.fetchone()[0]
+    assert runs > 0
+    assert _metric(app, "Loads (last 100)") == f"{runs:,}"
+    assert _metric(app, "Quarantined") == f"{quarantined:,}"
+
+
+@pytest.mark.parametrize("persona", ["product", "marketing", "engineer"])
+def test_analysts_and_engineers_get_no_concierge_page(
+    app_users: dict[str, AppUser], persona: str
+) -> None:
+    app = _app(app_users[persona])
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("app_pages/concierge_clients.py")
