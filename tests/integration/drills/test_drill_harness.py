@@ -13,7 +13,6 @@ from drills.__main__ import render_table
 from drills.catalog import run_drill
 from drills.session import DrillSession
 
-
 # A whole throwaway platform: world, clean run, faulty run (about 4 minutes on an
 # idle 2-core machine, 15+ when it is shared).
 pytestmark = pytest.mark.timeout(2700)
