@@ -1,12 +1,22 @@
-"""Benchmark: the nightly Plaid pull against the offline Plaid server, items/s and rows/s.
+"""Benchmark: Plaid ingestion. Three parts, each printed as a Markdown table for
+docs/benchmarks.md ("Plaid ingestion"):
 
     .venv/bin/python bench/bench_plaid.py [--clients 50] [--workers 4]
+        [--load-path-clients 200] [--pull-clients 0]
 
-Builds a sandbox world on a throwaway embedded warehouse, replicates its
-`plaid_items` into raw_app, serves the world with the offline Plaid (no
-faults, no rate limits) and times each loader of `ingestion.plaid.loaders`
-in one process. A benchmark, not a test: prints a Markdown table for
-docs/benchmarks.md ("Plaid ingestion").
+1. Loaders (`--clients`): each loader of `ingestion.plaid.loaders` against the
+   offline Plaid (no faults, no rate limits), items/s and rows/s.
+2. Load path (`--load-path-clients`): the transaction rows of a first sync,
+   written three ways into identical empty tables in the same run:
+   `ingestion.load.copy_merge` (our path: COPY to a temp table, then INSERT ...
+   ON CONFLICT), a plain `COPY` into the table, and `pandas.DataFrame.to_sql`.
+   Rows/s and the ratio to plain COPY (target >= 0.7).
+3. Nightly pull (`--pull-clients N`, 0: skipped): every loader for a world of N
+   clients with Plaid's production limits in the client-side throttle, the
+   offline Plaid in its own process. Per loader: rows/s, requests/s, and the
+   throttle's theoretical minimum time (calls / per-client limit per endpoint):
+   a pull close to it is bound by the API limits, not by our code.
+Throwaway embedded warehouse; a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -16,8 +26,14 @@ import datetime as dt
 import os
 import shutil
 import socket
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
+import uuid
+from collections import Counter
 from pathlib import Path
 
 import psycopg2
@@ -25,17 +41,23 @@ from psycopg2 import sql
 
 from ingestion.app_db.replication import replicate_table
 from ingestion.app_db.tables import app_table
+from ingestion.load import _copy_text_stream, copy_merge
+from ingestion.plaid import records
 from ingestion.plaid.api import PlaidClient, PlaidSettings
 from ingestion.plaid.items import read_active_items
 from ingestion.plaid.loaders import (
     PlaidLoadContext,
+    _sync_item,
+    check_items,
     load_balances,
     load_holdings,
     load_investment_transactions,
     load_liabilities,
     sync_transactions,
 )
-from privacy import Keyring
+from ingestion.plaid.records import RowStamp, Sealer
+from ingestion.plaid.throttle import PLAID_PRODUCTION_LIMITS
+from privacy import EnvelopeCipher, Keyring
 from sandbox import PlaidSandboxServer, build_world
 from warehouse_ddl import Warehouse, upgrade
 
@@ -46,6 +68,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--load-path-clients", type=int, default=200)
+    parser.add_argument("--pull-clients", type=int, default=0)
+    parser.add_argument("--pull-workers", type=int, default=8)
     arguments = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="wdp-bench-plaid-"))
     home.chmod(0o755)
@@ -58,7 +83,15 @@ def main() -> int:
     try:
         server.start()
         upgrade(server)
-        run(server, home, arguments.clients, arguments.workers)
+        keyring = Keyring.generate()
+        if arguments.clients:
+            run(server, home, arguments.clients, arguments.workers)
+        if arguments.load_path_clients:
+            world, items = prepare_world(server, home, arguments.load_path_clients, keyring)
+            run_load_path(server, world, items, keyring)
+        if arguments.pull_clients:
+            world, items = prepare_world(server, home, arguments.pull_clients, keyring)
+            run_pull(server, world, items, keyring, arguments.pull_workers)
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
@@ -114,6 +147,260 @@ def run(server: Warehouse, home: Path, clients: int, workers: int) -> None:
             )
     source.close()
     loader.close()
+
+
+# -- shared ---------------------------------------------------------------------------------
+
+
+def prepare_world(server: Warehouse, home: Path, clients: int, keyring: Keyring):
+    """A world of `clients` in its own app database, its items replicated into raw_app."""
+    name = f"app_{clients}"
+    admin = psycopg2.connect(server.admin_url("postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    admin.close()
+    world = home / f"world_{clients}"
+    started = time.perf_counter()
+    build_world(
+        world, clients=clients, seed=42, as_of=AS_OF, app_database_url=server.admin_url(name)
+    )
+    print(f"(world of {clients} clients built in {time.perf_counter() - started:.0f} s)")
+    source = psycopg2.connect(server.admin_url(name))
+    loader = psycopg2.connect(server.role_url("wdp_loader"))
+    replicate_table(app_table("plaid_items"), source, loader, keyring, full_refresh=True)
+    items = read_active_items(loader, keyring)
+    source.close()
+    loader.close()
+    return world, items
+
+
+# -- 2. the load path -----------------------------------------------------------------------
+
+LOAD_PATH_REPEATS = 3
+
+
+def run_load_path(server: Warehouse, world: Path, items, keyring: Keyring) -> None:
+    table = records.TRANSACTIONS
+    sealer = Sealer(EnvelopeCipher(keyring), keyring.pepper)
+    stamp = RowStamp(load_id=uuid.uuid4(), loaded_at=dt.datetime.now(dt.UTC))
+    with PlaidSandboxServer(world, port=0) as plaid:
+        settings = PlaidSettings(
+            host=plaid.url, client_id="bench", secret="bench",  # noqa: S106 - offline server
+            is_offline_sandbox=True, limits={},
+        )  # fmt: skip
+        client = PlaidClient(settings)
+        rows = [
+            records.transaction_row(item.item_id, transaction, sealer, stamp)
+            for item in items
+            if "transactions" in item.products
+            for transaction in _sync_item(client, item, None, 500).upserts.values()
+        ]
+    rows = list({records.row_key(table, row): row for row in rows}.values())
+    connection = psycopg2.connect(server.admin_url("warehouse"))
+    with connection, connection.cursor() as cursor:
+        cursor.execute("create schema if not exists bench")
+    columns = list(table.columns)
+
+    def fresh(name: str) -> str:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(sql.SQL("drop table if exists {}").format(sql.Identifier("bench", name)))
+            cursor.execute(
+                sql.SQL("create table {} (like raw_plaid.transactions including all)").format(
+                    sql.Identifier("bench", name)
+                )
+            )
+        return f"bench.{name}"
+
+    def our_path() -> float:
+        target = fresh("merge_target")
+        started = time.perf_counter()
+        with connection:
+            copy_merge(
+                connection,
+                target_table=target,
+                columns=columns,
+                key_columns=table.key_columns,
+                rows=rows,
+                change_column="_row_sha256",
+            )
+        return time.perf_counter() - started
+
+    def plain_copy() -> float:
+        fresh("copy_target")
+        started = time.perf_counter()
+        with connection, connection.cursor() as cursor:
+            cursor.copy_expert(
+                sql.SQL("copy {} ({}) from stdin")
+                .format(
+                    sql.Identifier("bench", "copy_target"),
+                    sql.SQL(", ").join(sql.Identifier(column) for column in columns),
+                )
+                .as_string(cursor),
+                _copy_text_stream(rows),
+            )
+        return time.perf_counter() - started
+
+    import json
+
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    engine = create_engine(
+        server.admin_url("warehouse").replace("postgresql://", "postgresql+psycopg2://", 1)
+    )
+    # jsonb values as JSON text (to_sql cannot bind dicts); done before the clock starts.
+    frame_rows = [
+        [json.dumps(value) if isinstance(value, dict) else value for value in row] for row in rows
+    ]
+
+    def pandas_to_sql() -> float:
+        fresh("pandas_target")
+        started = time.perf_counter()
+        frame = pd.DataFrame(frame_rows, columns=columns)
+        frame.to_sql("pandas_target", engine, schema="bench", if_exists="append", index=False)
+        return time.perf_counter() - started
+
+    seconds: dict[str, list[float]] = {"copy_merge": [], "plain COPY": [], "to_sql": []}
+    for _ in range(LOAD_PATH_REPEATS):  # interleaved, so machine load hits each path alike
+        seconds["plain COPY"].append(plain_copy())
+        seconds["copy_merge"].append(our_path())
+        seconds["to_sql"].append(pandas_to_sql())
+    per_item = per_item_merge(connection, fresh, rows, columns, table)
+    connection.close()
+    engine.dispose()
+    baseline = statistics.median(seconds["plain COPY"])
+    print(
+        f"\n{len(rows)} transaction rows ({len(columns)} columns), median of "
+        f"{LOAD_PATH_REPEATS} interleaved runs\n"
+        "| path | seconds | rows/s | vs plain COPY |\n|---|---:|---:|---:|"
+    )
+    for name, times in seconds.items():
+        median = statistics.median(times)
+        print(f"| {name} | {median:.2f} | {len(rows) / median:,.0f} | {baseline / median:.2f} |")
+    items_count, item_seconds = per_item
+    print(
+        f"| copy_merge per item ({items_count} calls, as the loaders do) | {item_seconds:.2f} | "
+        f"{len(rows) / item_seconds:,.0f} | {baseline / item_seconds:.2f} |"
+    )
+
+
+def per_item_merge(connection, fresh, rows, columns, table) -> tuple[int, float]:
+    """copy_merge once per item and commit, as `ingestion.plaid.loaders` writes."""
+    target = fresh("merge_per_item")
+    item_at = columns.index("item_id")
+    by_item: dict[str, list] = {}
+    for row in rows:
+        by_item.setdefault(row[item_at], []).append(row)
+    started = time.perf_counter()
+    for item_rows in by_item.values():
+        with connection:
+            copy_merge(
+                connection,
+                target_table=target,
+                columns=columns,
+                key_columns=table.key_columns,
+                rows=item_rows,
+                change_column="_row_sha256",
+            )
+    return len(by_item), time.perf_counter() - started
+
+
+# -- 3. the nightly pull under Plaid's limits -------------------------------------------------
+
+
+def run_pull(server: Warehouse, world: Path, items, keyring: Keyring, workers: int) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The offline Plaid in its own process: its CPU is not counted as ours.
+    plaid = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "plaid", "--world", str(world), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        loader = psycopg2.connect(server.role_url("wdp_loader"))
+        settings = PlaidSettings(
+            host=f"http://127.0.0.1:{port}", client_id="bench", secret="bench",  # noqa: S106
+            is_offline_sandbox=True, limits=dict(PLAID_PRODUCTION_LIMITS),
+            max_concurrent_items=workers,
+        )  # fmt: skip
+        client = PlaidClient(settings)
+        context = PlaidLoadContext(client, loader, keyring)
+        print(
+            f"\nnightly pull: {len(items)} items, {workers} concurrent items, production limits\n"
+            "| loader | items | rows | requests | seconds | rows/s | requests/s "
+            "| throttle minimum s | seconds / minimum |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        )
+        totals = Counter()
+        for name, load in (
+            ("items (/item/get)", lambda: check_items(context, items)),
+            ("balances", lambda: load_balances(context, items, AS_OF)),
+            ("holdings + tax lots", lambda: load_holdings(context, items, AS_OF)),
+            ("liabilities", lambda: load_liabilities(context, items, AS_OF)),
+            (
+                "investment transactions",
+                lambda: load_investment_transactions(context, items, AS_OF),
+            ),
+            ("transactions (first sync)", lambda: sync_transactions(context, items)),
+        ):
+            before = Counter(client.call_counts)
+            started = time.perf_counter()
+            result = load()
+            seconds = time.perf_counter() - started
+            calls = Counter(client.call_counts)
+            calls.subtract(before)
+            minimum = throttle_minimum_seconds(calls)
+            requests = sum(v for k, v in calls.items() if k.startswith("calls "))
+            rows = sum(result.rows_received.values())
+            totals.update(seconds=seconds, minimum=minimum, rows=rows, requests=requests)
+            print(
+                f"| {name} | {result.items_total} | {rows} | {requests} | {seconds:.1f} | "
+                f"{rows / seconds:,.0f} | {requests / seconds:.1f} | {minimum:.1f} | "
+                f"{ratio_text(seconds, minimum)} |"
+            )
+        print(
+            f"| **all** | | {totals['rows']} | {totals['requests']} | {totals['seconds']:.1f} | "
+            f"{totals['rows'] / totals['seconds']:,.0f} | "
+            f"{totals['requests'] / totals['seconds']:.1f} | {totals['minimum']:.1f} | "
+            f"{ratio_text(totals['seconds'], totals['minimum'])} |"
+        )
+        print(f"(throttle waits: {client.call_counts['throttle_waits']})")
+        loader.close()
+    finally:
+        plaid.terminate()
+        plaid.wait(timeout=30)
+
+
+def ratio_text(seconds: float, minimum: float) -> str:
+    return f"{seconds / minimum:.2f}" if minimum else "— (no wait needed)"
+
+
+def throttle_minimum_seconds(calls: Counter) -> float:
+    """The least time Plaid's per-client limits allow for these calls.
+
+    In a sliding minute the first `limit` calls may go at once and call k + limit
+    no earlier than a minute after call k: n calls need floor((n - 1) / limit)
+    minutes at least. The slowest endpoint bounds the loader.
+    """
+    slowest = 0.0
+    for endpoint, limit in PLAID_PRODUCTION_LIMITS.items():
+        count = calls.get(f"calls {endpoint}", 0)
+        if count:
+            slowest = max(slowest, (count - 1) // limit.per_client_per_minute * 60.0)
+    return slowest
 
 
 if __name__ == "__main__":

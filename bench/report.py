@@ -51,14 +51,15 @@ def nightly_markdown(
         "|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in rows:
-        full, rerun = m["full"], m["rerun"]
-        share = rerun["wall_s"] / full["wall_s"] if full["wall_s"] else float("nan")
+        full, rerun = m["full"], m.get("rerun")
+        share = f"{rerun['wall_s'] / full['wall_s']:.0%}" if rerun else "-"
         peak = full["peak_rss_mib"] + full["postgres_peak_pss_mib"]
         failed = "" if full["succeeded"] else " (FAILED)"
         lines.append(
             f"| {m['clients']:,} | {_fmt_s(m['build_s'])} | {_fmt_s(full['wall_s'])}{failed} "
             f"| {peak:,.0f} MiB ({full['peak_rss_mib']:,.0f} + "
-            f"{full['postgres_peak_pss_mib']:,.0f}) | {_fmt_s(rerun['wall_s'])} | {share:.0%} "
+            f"{full['postgres_peak_pss_mib']:,.0f}) "
+            f"| {_fmt_s(rerun['wall_s']) if rerun else 'not measured'} | {share} "
             f"| {m['load_before']} → {m['load_after']} |"
         )
     lines += [
@@ -69,8 +70,10 @@ def nightly_markdown(
     lines.append("| clients | " + " | ".join(STAGE_ORDER) + " |")
     lines.append("|---:|" + "---:|" * len(STAGE_ORDER))
     for m in rows:
+        rerun_stages = (m.get("rerun") or {}).get("stage_s")
         cells = [
-            f"{m['full']['stage_s'].get(stage, 0):.0f} / {m['rerun']['stage_s'].get(stage, 0):.0f}"
+            f"{m['full']['stage_s'].get(stage, 0):.0f} / "
+            + (f"{rerun_stages.get(stage, 0):.0f}" if rerun_stages else "-")
             for stage in STAGE_ORDER
         ]
         lines.append(f"| {m['clients']:,} | " + " | ".join(cells) + " |")
@@ -79,7 +82,7 @@ def nightly_markdown(
     if biggest:
         wall = biggest["full"]["wall_s"]
         peak = biggest["full"]["peak_rss_mib"] + biggest["full"]["postgres_peak_pss_mib"]
-        share = biggest["rerun"]["wall_s"] / wall
+        rerun = biggest.get("rerun")
         size = f"{biggest['clients']:,} clients"
         lines.append(
             f"- nightly run < 10 min at 10,000 clients: {_fmt_s(wall)} at {size} "
@@ -95,10 +98,14 @@ def nightly_markdown(
         lines.append(
             f"- peak memory < 2 GiB: {peak:,.0f} MiB at {size} — {_mark(peak < TARGET_PEAK_MIB)}"
         )
-        lines.append(
-            f"- no-change rerun ≤ 25% of a full run: {share:.0%} at {size} "
-            f"— {_mark(share <= TARGET_RERUN_SHARE)}"
-        )
+        if rerun:
+            share = rerun["wall_s"] / wall
+            lines.append(
+                f"- no-change rerun ≤ 25% of a full run: {share:.0%} at {size} "
+                f"— {_mark(share <= TARGET_RERUN_SHARE)}"
+            )
+        else:
+            lines.append(f"- no-change rerun: not measured at {size}")
     if exponent is not None:
         lines.append(
             f"- scaling exponent ≤ 1.1 (log-log fit of full-run wall time on clients): "
@@ -138,7 +145,9 @@ def steps_markdown(measurement: dict) -> str:
 def nightly_svg(measurements: Sequence[dict], exponent: float | None) -> str:
     """A log-log plot of full-run and rerun wall time against clients."""
     points_full = sorted((m["clients"], m["full"]["wall_s"]) for m in measurements)
-    points_rerun = sorted((m["clients"], m["rerun"]["wall_s"]) for m in measurements)
+    points_rerun = sorted(
+        (m["clients"], m["rerun"]["wall_s"]) for m in measurements if m.get("rerun")
+    )
     width, height, left, right, top, bottom = 640, 400, 70, 20, 30, 50
     xs = [c for c, _ in points_full] + [10_000]
     ys = [s for _, s in points_full + points_rerun] + [TARGET_WALL_S]
@@ -185,6 +194,8 @@ def nightly_svg(measurements: Sequence[dict], exponent: float | None) -> str:
         (points_full, "#1f77b4", "full run"),
         (points_rerun, "#2ca02c", "no-change rerun"),
     ):
+        if not points:
+            continue
         path = " ".join(f"{px(c):.1f},{py(s):.1f}" for c, s in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         parts += [

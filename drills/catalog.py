@@ -24,6 +24,7 @@ from pathlib import Path
 
 from drills.ledger import marts_fingerprint, truth_rows_missing
 from drills.session import DrillSession
+from warehouse_ddl import WarehouseError
 
 PLAID_SELECTION = "group:plaid"
 DOCUMENTS_SELECTION = "group:documents"
@@ -173,6 +174,19 @@ def kill_9_mid_load(session: DrillSession) -> DrillResult:
     )
 
 
+def _start_when_port_is_free(session: DrillSession, timeout_s: float = 120) -> None:
+    """Start the warehouse again; the old postmaster may hold its port for a few seconds."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            session.platform.warehouse.start()
+            return
+        except WarehouseError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
 def postgres_restart_mid_run(session: DrillSession) -> DrillResult:
     _check_precondition(session)
     _truncate_schema(session, "raw_plaid")
@@ -184,8 +198,7 @@ def postgres_restart_mid_run(session: DrillSession) -> DrillResult:
         time.sleep(2)
         server = session.platform.warehouse
         server.stop()
-        time.sleep(1)
-        server.start()
+        _start_when_port_is_free(session)
         notes.append(f"warehouse stopped (fast) and started during step {step}")
         process.communicate(timeout=RUN_TIMEOUT_S)
     finally:
@@ -464,5 +477,9 @@ def run_drill(session: DrillSession, name: str) -> DrillResult:
         result = DrillResult(name, "-", "not run", None, None, "-", [], [str(skipped)])
     except Exception as error:  # a drill that crashes is reported, and the next one still runs
         result = DrillResult(name, "-", "drill crashed", None, None, "-", [], [repr(error)])
+        try:  # the next drill needs the warehouse up, whatever this one left behind
+            _start_when_port_is_free(session)
+        except WarehouseError as restart_error:
+            result.notes.append(f"warehouse could not be restarted: {restart_error}")
     result.notes.append(f"drill took {time.perf_counter() - started:.0f} s")
     return result

@@ -22,6 +22,7 @@ import functools
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -341,11 +342,13 @@ def run_pipeline(selection: str, partition: str | None) -> bool:
     job = defs.resolve_implicit_global_asset_job_def()
     asset_selection = dg.AssetSelection.from_string(selection)
     with dg.DagsterInstance.get() as instance:
+        release_runs_of_dead_processes(instance)
         result = job.execute_in_process(
             instance=instance,
             asset_selection=list(asset_selection.resolve(defs.resolve_asset_graph())),
             partition_key=partition,
             raise_on_error=False,
+            tags={RUN_PID_TAG: f"{socket.gethostname()}:{os.getpid()}"},
         )
         failed_checks = [
             evaluation
@@ -386,6 +389,43 @@ def run_pipeline(selection: str, partition: str | None) -> bool:
         f"{materialized} assets materialized, {len(failed_checks)} blocking checks failed"
     )
     return result.success and not failed_checks
+
+
+RUN_PID_TAG = "wdp/run_process"
+
+
+def release_runs_of_dead_processes(instance: Any) -> None:
+    """Fail the runs a killed `wdp run` left "started", freeing their pool slots.
+
+    An in-process run holds its `plaid_api` pool slot in the Dagster database; a
+    `kill -9` leaves the run started and the slot taken, so every later run would
+    wait for it forever (the daemon frees slots of finished runs only).
+    """
+    import dagster as dg
+
+    host = socket.gethostname()
+    runs = instance.get_runs(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
+    for dagster_run in runs:
+        run_host, _, pid = dagster_run.tags.get(RUN_PID_TAG, "").partition(":")
+        if run_host != host or not pid.isdigit() or _process_alive(int(pid)):
+            continue
+        instance.report_run_failed(
+            dagster_run, f"the wdp run process {pid} ended without finishing the run (killed?)"
+        )
+        instance.event_log_storage.free_concurrency_slots_for_run(dagster_run.run_id)
+        click.echo(f"wdp: run {dagster_run.run_id} of a killed process marked failed", err=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @main.command("dev")

@@ -16,6 +16,10 @@ affected items travel in the run tag `wdp/plaid_item_ids` (comma-separated,
 read by `items_of_run` in every Plaid asset), the events in
 `wdp/plaid_webhook_event_ids`: tags rather than run config because the same
 assets serve the nightly run unchanged, and tags show in the Dagster UI.
+One run covers a batch: each selected asset runs for every named item that has
+its product (an item named for transactions also gets its holdings refreshed if
+another item's HOLDINGS webhook is in the batch): a little more than needed,
+never less, and one run instead of one per webhook.
 """
 
 import datetime as dt

@@ -7,9 +7,15 @@ run: the Plaid loaders must absorb the faults without losing or duplicating a
 row, and no alert may fire for a run that finished.
 """
 
+import pytest
+
 from drills.__main__ import render_table
 from drills.catalog import run_drill
 from drills.session import DrillSession
+
+# A whole throwaway platform: world, clean run, faulty run (about 4 minutes on an
+# idle 2-core machine, 15+ when it is shared).
+pytestmark = pytest.mark.timeout(2700)
 
 
 def test_the_plaid_5xx_drill_loses_nothing_and_reports_it() -> None:

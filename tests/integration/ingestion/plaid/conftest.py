@@ -1,7 +1,7 @@
 """A small sandbox world, its app database replicated into raw_app, and the offline Plaid.
 
-The world is built once per module (8 clients: seconds); `raw_app.plaid_items`
-is loaded by the real app_db replication, so tokens are encrypted exactly as
+The world is built once per module (8 clients, or the module's WORLD_CLIENTS: seconds);
+`raw_app.plaid_items` is loaded by the real app_db replication, so tokens are encrypted exactly as
 in production. Each test starts from empty `raw_plaid` tables.
 """
 
@@ -48,16 +48,23 @@ def keyring() -> Keyring:
 
 @pytest.fixture(scope="module")
 def world(
-    warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory, keyring: Keyring
+    request: pytest.FixtureRequest,
+    warehouse: Warehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+    keyring: Keyring,
 ) -> Iterator[Path]:
-    """World of 8 clients; its app database replicated into raw_app.plaid_items."""
+    """World of 8 clients (a module's WORLD_CLIENTS if set); its app database replicated
+    into raw_app.plaid_items."""
+    clients = getattr(request.module, "WORLD_CLIENTS", 8)
     name = f"app_plaid_{next(_numbers)}"
     admin = psycopg2.connect(warehouse.admin_url("postgres"))
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     out = tmp_path_factory.mktemp("plaid_world") / "world"
-    build_world(out, clients=8, seed=5, as_of=AS_OF, app_database_url=warehouse.admin_url(name))
+    build_world(
+        out, clients=clients, seed=5, as_of=AS_OF, app_database_url=warehouse.admin_url(name)
+    )
     source = psycopg2.connect(warehouse.admin_url(name))
     target = psycopg2.connect(warehouse.role_url("wdp_loader"))
     replicate_table(app_table("plaid_items"), source, target, keyring, full_refresh=True)

@@ -227,6 +227,7 @@ def test_sensor_syncs_exactly_the_items_webhooks_name(
     receiver: str,
     loader: Connection,
     items: list[PlaidItem],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from orchestration.defs.dbt.project import prepare_dbt_manifest
     from orchestration.defs.plaid.webhooks import (
@@ -238,13 +239,15 @@ def test_sensor_syncs_exactly_the_items_webhooks_name(
 
     banked = _item_with(items, "transactions")
     invested = _item_with(items, "investments", but_not=banked)
+    broken = next(item for item in items if item not in (banked, invested))
     _fire(plaid_server, banked, "SYNC_UPDATES_AVAILABLE", "TRANSACTIONS")
     _fire(plaid_server, invested, "DEFAULT_UPDATE", "HOLDINGS")
+    _fire(plaid_server, broken, "ERROR", "ITEM")
     plaid_server.webhooks.wait()
     event_ids = [
         row[0] for row in query(loader, "select webhook_event_id from raw_plaid.webhook_events")
     ]
-    assert len(event_ids) == 2
+    assert len(event_ids) == 3
 
     prepare_dbt_manifest()
     from orchestration.definitions import defs
@@ -261,24 +264,28 @@ def test_sensor_syncs_exactly_the_items_webhooks_name(
 
         request = tick()
         assert isinstance(request, dg.RunRequest)
-        assert request.tags[ITEM_IDS_TAG] == ",".join(sorted([banked.item_id, invested.item_id]))
+        assert request.tags[ITEM_IDS_TAG] == ",".join(
+            sorted([banked.item_id, invested.item_id, broken.item_id])
+        )
         assert sorted(int(i) for i in request.tags[EVENT_IDS_TAG].split(",")) == sorted(event_ids)
         assert {key.to_user_string() for key in request.asset_selection} == {
             "raw_plaid/transactions",
             "raw_plaid/securities",
             "raw_plaid/holdings_daily",
             "raw_plaid/holding_tax_lots_daily",
+            "raw_plaid/items",
         }
         # No run has succeeded yet: a second tick asks again, nothing is marked processed.
         assert isinstance(tick(), dg.RunRequest)
         assert all(event[5] is None for event in _events(loader))
 
-        result = defs.resolve_job_def("plaid_webhook_sync").execute_in_process(
-            instance=instance,
-            asset_selection=request.asset_selection,
-            tags=request.tags,
-            raise_on_error=False,
-        )
+        with caplog.at_level(logging.ERROR, logger="wdp.alerts"):
+            result = defs.resolve_job_def("plaid_webhook_sync").execute_in_process(
+                instance=instance,
+                asset_selection=request.asset_selection,
+                tags=request.tags,
+                raise_on_error=False,
+            )
         assert result.success
 
         synced = {
@@ -293,6 +300,16 @@ def test_sensor_syncs_exactly_the_items_webhooks_name(
         assert synced["balances_daily"] == set()
         cursors = query(loader, "select item_id from raw_plaid.transactions_sync_cursors")
         assert cursors == [(banked.item_id,)]
+        # The ITEM ERROR webhook's item: health checked, flagged, alerted (a count only).
+        health = query(
+            loader, "select item_id, health_state, error_code, request_id from raw_plaid.items"
+        )
+        relink = [row for row in health if row[1] == "needs_relink"]
+        assert [(row[0], row[2]) for row in relink] == [(broken.item_id, "ITEM_LOGIN_REQUIRED")]
+        assert relink[0][3], "Plaid's request id is kept"
+        alerts = [r.getMessage() for r in caplog.records if r.name == "wdp.alerts"]
+        assert any("plaid_items_need_relink: 1 Plaid items" in line for line in alerts), alerts
+        assert not any(broken.item_id in line for line in alerts)
 
         after = tick()
         assert isinstance(after, dg.SkipReason)
