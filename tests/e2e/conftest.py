@@ -34,7 +34,7 @@ def wdp(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
-        timeout=900,
+        timeout=1800,
         check=False,
     )
 

@@ -71,8 +71,8 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
         start_new_session=True,
     )
     try:
-        _wait_for(f"http://127.0.0.1:{app_port}/_stcore/health", demo, log, timeout_s=400)
-        _wait_for(f"http://127.0.0.1:{dagster_port}/server_info", demo, log, timeout_s=400)
+        _wait_for(f"http://127.0.0.1:{app_port}/_stcore/health", demo, log, timeout_s=900)
+        _wait_for(f"http://127.0.0.1:{dagster_port}/server_info", demo, log, timeout_s=900)
         _wait_for(f"http://127.0.0.1:{webhook_port}/health", demo, log, timeout_s=60)
         graph = _get(
             f"http://127.0.0.1:{dagster_port}/graphql",
