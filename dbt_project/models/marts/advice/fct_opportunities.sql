@@ -132,7 +132,7 @@ with_benefits as (
                     then with_rates.benefit_basis_usd * with_rates.marginal_ordinary_rate_pct / 100
             end,
             2
-        ) as estimated_annual_benefit_usd,
+        )::numeric(14, 2) as estimated_annual_benefit_usd,
         parameters.score_half_point_benefit_usd
     from with_rates
     cross join parameters
