@@ -9,6 +9,7 @@ from orchestration.defs.events.assets import defs as events_defs
 from orchestration.defs.jobs import defs as job_defs
 from orchestration.defs.operations import defs as operations_defs
 from orchestration.defs.plaid.assets import defs as plaid_defs
+from orchestration.defs.tax.assets import defs as tax_defs
 from orchestration.resources import AppDatabaseResource, KeyringResource, WarehouseResource
 
 shared_resources = dg.Definitions(
@@ -26,6 +27,7 @@ defs = dg.Definitions.merge(
     plaid_defs,
     documents_defs,
     dbt_defs,
+    tax_defs,
     job_defs,
     operations_defs,
 )

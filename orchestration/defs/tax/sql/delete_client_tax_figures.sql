@@ -1,0 +1,1 @@
+delete from intermediate.client_tax_figures;
