@@ -2,15 +2,20 @@
 -- the seam where the balance-sheet and opportunity models plug into
 -- dim_client_segments without changing its grain.
 --
--- Placeholder until fct_balance_sheet_daily and fct_opportunities exist: it has
--- the final columns and types but no rows, so dim_client_segments shows nulls.
--- Replace the body (keep the columns and the one-row-per-client grain) when
--- those marts land.
+-- Net-worth band and equity-heavy come from the client's latest row of
+-- fct_balance_sheet_daily. The opportunity columns stay null until
+-- fct_opportunities fills them (keep the columns and the grain).
 
 with
 
-clients as (
-    select * from {{ ref('stg_app__clients') }}
+balance_sheets as (
+    select * from {{ ref('fct_balance_sheet_daily') }}
+),
+
+latest as (
+    select distinct on (client_key) *
+    from balance_sheets
+    order by client_key asc, balance_date desc
 ),
 
 final as (
@@ -19,15 +24,26 @@ final as (
         client_key,
 
         -- attributes
-        null::text as net_worth_band,
+        case
+            when net_worth_usd < 0 then 'negative'
+            when net_worth_usd < 100000 then 'under_100k'
+            when net_worth_usd < 1000000 then '100k_to_1m'
+            when net_worth_usd < 5000000 then '1m_to_5m'
+            else '5m_plus'
+        end as net_worth_band,
         null::text as top_opportunity_type,
         null::text [] as opportunity_types,
 
         -- flags
-        null::boolean as is_equity_heavy
+        -- Equity compensation (vested and unvested) is at least a quarter of
+        -- everything the client holds, unvested equity included.
+        coalesce(
+            (vested_equity_usd + unvested_equity_usd)
+            >= 0.25 * nullif(total_assets_usd + unvested_equity_usd, 0),
+            false
+        ) as is_equity_heavy
 
-    from clients
-    where false
+    from latest
 )
 
 select * from final
