@@ -269,12 +269,18 @@ begin
     end;
 
     begin
+        -- The latest day's positions, largest first.
         select coalesce(jsonb_agg(to_jsonb(holding) - 'client_key'), '[]') into section
         from (
             select holdings.*
             from marts.fct_holdings_daily as holdings
             where holdings.client_key = p_client_key
-            limit 5000
+                and holdings.as_of_date = (
+                    select max(latest.as_of_date)
+                    from marts.fct_holdings_daily as latest
+                    where latest.client_key = p_client_key
+                )
+            order by holdings.market_value_usd desc nulls last
         ) as holding;
         snapshot := snapshot || jsonb_build_object('holdings_daily', section);
     exception when undefined_table or undefined_column then
