@@ -97,6 +97,11 @@ class PlaidClient:
         )
         # Retries are ours (by Plaid error type); urllib3 must not retry POSTs on its own.
         configuration.retries = urllib3.Retry(total=0, raise_on_status=False)
+        # One kept-alive connection per fetching thread: a smaller pool would make
+        # urllib3 discard and reopen connections on every call.
+        configuration.connection_pool_maxsize = max(
+            configuration.connection_pool_maxsize, settings.max_concurrent_items
+        )
         self._api = plaid_api.PlaidApi(plaid.ApiClient(configuration))
         self._limiter = limiter or SlidingWindowLimiter()
         self._retry_clock = retry_clock or RetryClock(sleep=time.sleep)

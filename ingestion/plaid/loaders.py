@@ -2,11 +2,16 @@
 
 Each loader takes a `PlaidClient`, a warehouse connection (as `wdp_loader`),
 the items and the key ring, and returns a `PlaidLoadResult`. Items are fetched
-by a small thread pool (the client's throttle, not the pool, bounds the
-request rate) and written by the calling thread, one transaction per item:
-an item's data, its health and (for /transactions/sync) its cursor commit
-together, so a kill mid-run loses at most the items in flight and a re-run
-finishes the job without changing what was already written.
+and turned into rows by a small thread pool (the client's throttle, not the
+pool, bounds the request rate) and written by the calling thread in batches
+of up to `WRITE_BATCH_ITEMS` items, one transaction per batch: the batch's data,
+its items' health and (for /transactions/sync) their cursors commit together,
+so a kill mid-run loses at most the batch being written and the items in
+flight, and a re-run finishes the job without changing what was already
+written. A batch is written as soon as it is full or the next item is not
+fetched yet, so while Plaid is the bottleneck batches are small, and when the
+warehouse is, few large COPY + merge round trips replace one per item (the
+per-item pattern bounded the nightly pull by our writes: docs/benchmarks.md).
 
 Snapshots (balances, holdings with tax lots, liabilities) are keyed by
 `as_of_date` and replace the item's rows of that day; transactions and
@@ -19,19 +24,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
+from psycopg2.extras import execute_batch
 
 from ingestion.load import LoadResult, copy_merge, record_load_end, record_load_start
 from ingestion.plaid import records
 from ingestion.plaid.api import PlaidClient
-from ingestion.plaid.errors import Outcome, PlaidCallError, PlaidFailure, classify
+from ingestion.plaid.errors import (
+    Outcome,
+    PlaidCallError,
+    PlaidCredentialsError,
+    PlaidFailure,
+    classify,
+)
 from ingestion.plaid.items import PlaidItem, sql_text
 from ingestion.plaid.records import RawTable, RowStamp, Sealer
 from privacy import EnvelopeCipher, Keyring
@@ -47,6 +59,11 @@ INVESTMENT_HISTORY_DAYS = 730
 INVESTMENT_OVERLAP_DAYS = 30
 MAX_SYNC_RESTARTS = 5
 MAX_PAGINATION_RESTARTS = 3
+# One transaction writes at most this many items or (about) this many rows: big
+# enough that the per-statement round trips vanish, small enough that a kill
+# loses little and a batch's COPY stays a few MB.
+WRITE_BATCH_ITEMS = 100
+WRITE_BATCH_ROWS = 20_000
 
 HEALTH_BY_OUTCOME = {
     Outcome.NEEDS_RELINK: "needs_relink",
@@ -115,17 +132,21 @@ def load_balances(
     """
     sealer = context.sealer
 
-    def write(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> dict[RawTable, list]:
+    def rows_of(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> ItemWrite:
         accounts = response.get("accounts") or []
-        return {
-            records.ACCOUNTS: records.account_rows(
-                item.item_id, item.client_key, accounts, sealer, stamp
-            ),
-            records.BALANCES_DAILY: records.balance_rows(item.item_id, as_of_date, accounts, stamp),
-        }
+        return ItemWrite(
+            {
+                records.ACCOUNTS: records.account_rows(
+                    item.item_id, item.client_key, accounts, sealer, stamp
+                ),
+                records.BALANCES_DAILY: records.balance_rows(
+                    item.item_id, as_of_date, accounts, stamp
+                ),
+            }
+        )
 
     return _load_snapshot(
-        context, items, "accounts", as_of_date, context.client.accounts_get, write
+        context, items, "accounts", as_of_date, context.client.accounts_get, rows_of
     )
 
 
@@ -134,19 +155,21 @@ def load_holdings(
 ) -> PlaidLoadResult:
     """/investments/holdings/get: securities, the day's holdings and their tax lots."""
 
-    def write(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> dict[RawTable, list]:
+    def rows_of(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> ItemWrite:
         holdings, lots = records.holding_rows(
             item.item_id, as_of_date, response.get("holdings") or [], stamp
         )
-        return {
-            records.SECURITIES: records.security_rows(response.get("securities") or [], stamp),
-            records.HOLDINGS_DAILY: holdings,
-            records.HOLDING_TAX_LOTS_DAILY: lots,
-        }
+        return ItemWrite(
+            {
+                records.SECURITIES: records.security_rows(response.get("securities") or [], stamp),
+                records.HOLDINGS_DAILY: holdings,
+                records.HOLDING_TAX_LOTS_DAILY: lots,
+            }
+        )
 
     eligible = [item for item in items if "investments" in item.products]
     return _load_snapshot(
-        context, eligible, "investments_holdings", as_of_date, context.client.holdings_get, write
+        context, eligible, "investments_holdings", as_of_date, context.client.holdings_get, rows_of
     )
 
 
@@ -156,20 +179,22 @@ def load_liabilities(
     """/liabilities/get: the day's credit cards (with APRs), mortgages and student loans."""
     sealer = context.sealer
 
-    def write(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> dict[RawTable, list]:
+    def rows_of(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> ItemWrite:
         rows = records.liability_rows(
             item.item_id, as_of_date, response.get("liabilities") or {}, sealer, stamp
         )
-        return {
-            records.LIABILITIES_CREDIT: rows.credit,
-            records.LIABILITIES_CREDIT_APRS: rows.credit_aprs,
-            records.LIABILITIES_MORTGAGE: rows.mortgage,
-            records.LIABILITIES_STUDENT: rows.student,
-        }
+        return ItemWrite(
+            {
+                records.LIABILITIES_CREDIT: rows.credit,
+                records.LIABILITIES_CREDIT_APRS: rows.credit_aprs,
+                records.LIABILITIES_MORTGAGE: rows.mortgage,
+                records.LIABILITIES_STUDENT: rows.student,
+            }
+        )
 
     eligible = [item for item in items if "liabilities" in item.products]
     return _load_snapshot(
-        context, eligible, "liabilities", as_of_date, context.client.liabilities_get, write
+        context, eligible, "liabilities", as_of_date, context.client.liabilities_get, rows_of
     )
 
 
@@ -192,19 +217,21 @@ def load_investment_transactions(
         )
         return _all_investment_transactions(context.client, item, min(start, end_date), end_date)
 
-    def write(item: PlaidItem, fetched: dict[str, Any], stamp: RowStamp) -> dict[RawTable, list]:
-        return {
-            records.SECURITIES: records.security_rows(fetched["securities"], stamp),
-            records.INVESTMENT_TRANSACTIONS: records.investment_transaction_rows(
-                item.item_id, fetched["investment_transactions"], stamp
-            ),
-        }
+    def rows_of(item: PlaidItem, fetched: dict[str, Any], stamp: RowStamp) -> ItemWrite:
+        return ItemWrite(
+            {
+                records.SECURITIES: records.security_rows(fetched["securities"], stamp),
+                records.INVESTMENT_TRANSACTIONS: records.investment_transaction_rows(
+                    item.item_id, fetched["investment_transactions"], stamp
+                ),
+            }
+        )
 
     eligible = [item for item in items if "investments" in item.products]
     result = PlaidLoadResult(
         load_id=uuid.uuid4(), product="investments_transactions", as_of_date=end_date
     )
-    _run_items(context, eligible, result, fetch, _merge_writer(context.connection, result, write))
+    _run_items(context, eligible, result, fetch, rows_of)
     return result
 
 
@@ -228,40 +255,20 @@ def sync_transactions(
     def fetch(item: PlaidItem) -> SyncedChanges:
         return _sync_item(context.client, item, stored_cursors.get(item.item_id), page_count)
 
-    def write(item: PlaidItem, changes: SyncedChanges, stamp: RowStamp) -> Counter[str]:
+    def rows_of(item: PlaidItem, changes: SyncedChanges, stamp: RowStamp) -> ItemWrite:
         rows = [
             records.transaction_row(item.item_id, t, sealer, stamp)
             for t in changes.upserts.values()
         ]
-        result.sync_restarts += changes.restarts
-        written: Counter[str] = Counter()
-        written[records.TRANSACTIONS.name] += _merge(context.connection, records.TRANSACTIONS, rows)
-        with context.connection.cursor() as cursor:
-            if changes.removed_ids:
-                cursor.execute(
-                    sql_text("mark_transactions_removed.sql"),
-                    {
-                        "removed_at": stamp.loaded_at,
-                        "load_id": str(stamp.load_id),
-                        "transaction_ids": sorted(changes.removed_ids),
-                    },
-                )
-                written["transactions_removed"] += cursor.rowcount
-            cursor.execute(
-                sql_text("upsert_sync_cursor.sql"),
-                {
-                    "item_id": item.item_id,
-                    "next_cursor": changes.next_cursor,
-                    "synced_at": stamp.loaded_at,
-                    "load_id": str(stamp.load_id),
-                },
-            )
-        result.rows_received[records.TRANSACTIONS.name] += len(rows)
-        result.rows_received["transactions_removed"] += len(changes.removed_ids)
-        return written
+        return ItemWrite(
+            {records.TRANSACTIONS: rows},
+            removed_transaction_ids=changes.removed_ids,
+            next_cursor=changes.next_cursor,
+            sync_restarts=changes.restarts,
+        )
 
     eligible = [item for item in items if "transactions" in item.products]
-    _run_items(context, eligible, result, fetch, write)
+    _run_items(context, eligible, result, fetch, rows_of)
     return result
 
 
@@ -275,22 +282,22 @@ def check_items(context: PlaidLoadContext, items: Sequence[PlaidItem]) -> PlaidL
     def fetch(item: PlaidItem) -> dict[str, Any]:
         return context.client.item_get(item)
 
-    def write(
-        item: PlaidItem, response: dict[str, Any], stamp: RowStamp
-    ) -> Counter[str] | PlaidFailure:
+    def rows_of(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> ItemWrite:
         error = (response.get("item") or {}).get("error")
         if error:
-            return PlaidFailure(
-                outcome=classify(error.get("error_type"), error.get("error_code")),
-                error_type=str(error.get("error_type")),
-                error_code=str(error.get("error_code")),
-                request_id=response.get("request_id"),
-                http_status=200,
+            return ItemWrite(
+                failure=PlaidFailure(
+                    outcome=classify(error.get("error_type"), error.get("error_code")),
+                    error_type=str(error.get("error_type")),
+                    error_code=str(error.get("error_code")),
+                    request_id=response.get("request_id"),
+                    http_status=200,
+                )
             )
-        return Counter()
+        return ItemWrite()
 
     result = PlaidLoadResult(load_id=uuid.uuid4(), product="item", as_of_date=None)
-    _run_items(context, items, result, fetch, write)
+    _run_items(context, items, result, fetch, rows_of)
     return result
 
 
@@ -381,44 +388,37 @@ def _all_investment_transactions(
 # -- the per-item loop ---------------------------------------------------------------------
 
 
+@dataclass
+class ItemWrite:
+    """What one item's answer becomes: rows per table, or the item's own failure.
+
+    Built in the fetching thread (row building and sealing overlap the writes);
+    written by the calling thread with the other items of its batch.
+    """
+
+    rows: dict[RawTable, list[tuple[Any, ...]]] = field(default_factory=dict)
+    failure: PlaidFailure | None = None
+    removed_transaction_ids: set[str] = field(default_factory=set)
+    # /transactions/sync only: the final cursor (has_more was false), saved with the rows.
+    next_cursor: str | None = None
+    sync_restarts: int = 0
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(rows) for rows in self.rows.values()) + len(self.removed_transaction_ids)
+
+
 def _load_snapshot(
     context: PlaidLoadContext,
     items: Sequence[PlaidItem],
     product: str,
     as_of_date: dt.date,
     fetch: Callable[[PlaidItem], dict[str, Any]],
-    rows_of: Callable[[PlaidItem, dict[str, Any], RowStamp], dict[RawTable, list]],
+    rows_of: Callable[[PlaidItem, dict[str, Any], RowStamp], ItemWrite],
 ) -> PlaidLoadResult:
     result = PlaidLoadResult(load_id=uuid.uuid4(), product=product, as_of_date=as_of_date)
-
-    def write(item: PlaidItem, response: dict[str, Any], stamp: RowStamp) -> Counter[str]:
-        written: Counter[str] = Counter()
-        for table, rows in rows_of(item, response, stamp).items():
-            result.rows_received[table.name] += len(rows)
-            written[table.name] += _merge(context.connection, table, rows)
-            if "as_of_date" in table.key_columns:
-                written[f"{table.name}_dropped"] += _drop_rows_not_received(
-                    context.connection, table, item.item_id, as_of_date, rows
-                )
-        return written
-
-    _run_items(context, items, result, fetch, write)
+    _run_items(context, items, result, fetch, rows_of, snapshot_date=as_of_date)
     return result
-
-
-def _merge_writer(
-    connection: Connection,
-    result: PlaidLoadResult,
-    rows_of: Callable[[PlaidItem, Any, RowStamp], dict[RawTable, list]],
-) -> Callable[[PlaidItem, Any, RowStamp], Counter[str]]:
-    def write(item: PlaidItem, fetched: Any, stamp: RowStamp) -> Counter[str]:
-        written: Counter[str] = Counter()
-        for table, rows in rows_of(item, fetched, stamp).items():
-            result.rows_received[table.name] += len(rows)
-            written[table.name] += _merge(connection, table, rows)
-        return written
-
-    return write
 
 
 def _run_items(
@@ -426,7 +426,8 @@ def _run_items(
     items: Sequence[PlaidItem],
     result: PlaidLoadResult,
     fetch: Callable[[PlaidItem], Fetched],
-    write: Callable[[PlaidItem, Fetched, RowStamp], Any],
+    rows_of: Callable[[PlaidItem, Fetched, RowStamp], ItemWrite],
+    snapshot_date: dt.date | None = None,
 ) -> None:
     connection = context.connection
     audit = LoadResult(
@@ -434,12 +435,50 @@ def _run_items(
     )
     record_load_start(connection, audit)
     status = "failed"
+    workers = context.client.settings.max_concurrent_items
+    # Fetched items waiting to be written are bounded, so memory is too.
+    max_in_flight = WRITE_BATCH_ITEMS + 2 * workers
     try:
-        with ThreadPoolExecutor(max_workers=context.client.settings.max_concurrent_items) as pool:
-            futures = [(item, pool.submit(_fetch_or_failure, fetch, item)) for item in items]
-            for item, future in futures:
-                fetched = future.result()  # PlaidCredentialsError propagates: stop the run
-                _write_item(connection, item, result, fetched, write)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            queue = iter(items)
+            in_flight: deque[tuple[PlaidItem, Future[ItemWrite]]] = deque()
+
+            def submit_next() -> None:
+                item = next(queue, None)
+                if item is not None:
+                    in_flight.append(
+                        (item, pool.submit(_prepare_item, fetch, rows_of, item, result.load_id))
+                    )
+
+            for _ in range(max_in_flight):
+                submit_next()
+            batch: list[tuple[PlaidItem, ItemWrite]] = []
+            batch_rows = 0
+            try:
+                while in_flight:
+                    if batch and not in_flight[0][1].done():
+                        # Write now rather than wait: the warehouse works while Plaid answers.
+                        _write_batch(connection, batch, result, snapshot_date)
+                        batch, batch_rows = [], 0
+                    item, future = in_flight.popleft()
+                    prepared = future.result()  # PlaidCredentialsError propagates: stop the run
+                    submit_next()
+                    batch.append((item, prepared))
+                    batch_rows += prepared.row_count
+                    if len(batch) >= WRITE_BATCH_ITEMS or batch_rows >= WRITE_BATCH_ROWS:
+                        _write_batch(connection, batch, result, snapshot_date)
+                        batch, batch_rows = [], 0
+            except PlaidCredentialsError:
+                # Items already fetched are kept: the next run need not fetch them again.
+                _cancel(in_flight)
+                if batch:
+                    _write_batch(connection, batch, result, snapshot_date)
+                raise
+            except BaseException:
+                _cancel(in_flight)
+                raise
+            if batch:
+                _write_batch(connection, batch, result, snapshot_date)
         retryable_failures = result.items_failed
         if items and retryable_failures == len(items):
             raise PlaidUnavailableError(
@@ -456,36 +495,94 @@ def _run_items(
         connection.commit()
 
 
-def _fetch_or_failure(
-    fetch: Callable[[PlaidItem], Fetched], item: PlaidItem
-) -> Fetched | PlaidFailure:
-    try:
-        return fetch(item)
-    except PlaidCallError as error:
-        return error.failure
+def _cancel(in_flight: deque[tuple[PlaidItem, Future[ItemWrite]]]) -> None:
+    for _, pending in in_flight:
+        pending.cancel()
 
 
-def _write_item(
-    connection: Connection,
+def _prepare_item(
+    fetch: Callable[[PlaidItem], Fetched],
+    rows_of: Callable[[PlaidItem, Fetched, RowStamp], ItemWrite],
     item: PlaidItem,
-    result: PlaidLoadResult,
-    fetched: Any,
-    write: Callable[[PlaidItem, Any, RowStamp], Any],
-) -> None:
-    stamp = RowStamp(load_id=result.load_id, loaded_at=dt.datetime.now(dt.UTC))
-    failure = fetched if isinstance(fetched, PlaidFailure) else None
+    load_id: uuid.UUID,
+) -> ItemWrite:
+    """Fetch one item and build its rows (in a pool thread); its own failure is a result."""
     try:
-        if failure is None:
-            outcome = write(item, fetched, stamp)
-            if isinstance(outcome, PlaidFailure):
-                failure = outcome
-            else:
-                result.rows_written.update(outcome)
-        _record_health(connection, item, result, failure, stamp)
+        fetched = fetch(item)
+    except PlaidCallError as error:
+        return ItemWrite(failure=error.failure)
+    return rows_of(item, fetched, RowStamp(load_id=load_id, loaded_at=dt.datetime.now(dt.UTC)))
+
+
+def _write_batch(
+    connection: Connection,
+    batch: Sequence[tuple[PlaidItem, ItemWrite]],
+    result: PlaidLoadResult,
+    snapshot_date: dt.date | None,
+) -> None:
+    """One transaction: the batch's rows (one COPY + merge per table), removals, cursors, health."""
+    stamp = RowStamp(load_id=result.load_id, loaded_at=dt.datetime.now(dt.UTC))
+    written_items = [(item, prepared) for item, prepared in batch if prepared.failure is None]
+    rows_by_table: dict[RawTable, list[tuple[Any, ...]]] = {}
+    for _, prepared in written_items:
+        for table, rows in prepared.rows.items():
+            rows_by_table.setdefault(table, []).extend(rows)
+    written: Counter[str] = Counter()
+    try:
+        for table, rows in rows_by_table.items():
+            written[table.name] += _merge(connection, table, rows)
+            if snapshot_date is not None and "as_of_date" in table.key_columns:
+                written[f"{table.name}_dropped"] += _drop_rows_not_received(
+                    connection,
+                    table,
+                    [item.item_id for item, _ in written_items],
+                    snapshot_date,
+                    rows,
+                )
+        removed_ids = sorted(
+            {gone for _, prepared in written_items for gone in prepared.removed_transaction_ids}
+        )
+        cursors = [
+            {
+                "item_id": item.item_id,
+                "next_cursor": prepared.next_cursor,
+                "synced_at": stamp.loaded_at,
+                "load_id": str(stamp.load_id),
+            }
+            for item, prepared in written_items
+            if prepared.next_cursor is not None
+        ]
+        with connection.cursor() as cursor:
+            if removed_ids:
+                cursor.execute(
+                    sql_text("mark_transactions_removed.sql"),
+                    {
+                        "removed_at": stamp.loaded_at,
+                        "load_id": str(stamp.load_id),
+                        "transaction_ids": removed_ids,
+                    },
+                )
+                written["transactions_removed"] += cursor.rowcount
+            if cursors:
+                execute_batch(cursor, sql_text("upsert_sync_cursor.sql"), cursors)
+        _record_health(connection, batch, result, stamp)
         connection.commit()
     except Exception:
         connection.rollback()
         raise
+    result.rows_written.update(written)
+    for item, prepared in batch:
+        _tally_item(item, prepared, result)
+
+
+def _tally_item(item: PlaidItem, prepared: ItemWrite, result: PlaidLoadResult) -> None:
+    failure = prepared.failure
+    if failure is None:
+        for table, rows in prepared.rows.items():
+            result.rows_received[table.name] += len(rows)
+        if prepared.next_cursor is not None:
+            result.rows_received["transactions_removed"] += len(prepared.removed_transaction_ids)
+        result.sync_restarts += prepared.sync_restarts
     state = "ok" if failure is None else HEALTH_BY_OUTCOME.get(failure.outcome, "error")
     if state == "ok":
         result.items_ok += 1
@@ -503,16 +600,23 @@ def _write_item(
 
 def _record_health(
     connection: Connection,
-    item: PlaidItem,
+    batch: Sequence[tuple[PlaidItem, ItemWrite]],
     result: PlaidLoadResult,
-    failure: PlaidFailure | None,
     stamp: RowStamp,
 ) -> None:
-    state = "ok" if failure is None else HEALTH_BY_OUTCOME.get(failure.outcome, "error")
-    is_problem = failure is not None and state != "ok"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql_text("upsert_item_product_health.sql"),
+    """Each item's product health, then its rollup row (which reads that health), in order."""
+    statement = (
+        sql_text("upsert_item_product_health.sql").rstrip().rstrip(";")
+        + "\n;\n"
+        + sql_text("upsert_item_rollup.sql").rstrip().rstrip(";")
+        + "\n"
+    )
+    parameters = []
+    for item, prepared in batch:
+        failure = prepared.failure
+        state = "ok" if failure is None else HEALTH_BY_OUTCOME.get(failure.outcome, "error")
+        is_problem = failure is not None and state != "ok"
+        parameters.append(
             {
                 "item_id": item.item_id,
                 "product": result.product,
@@ -521,21 +625,16 @@ def _record_health(
                 "error_code": failure.error_code if is_problem else None,
                 "request_id": failure.request_id if is_problem else None,
                 "checked_at": stamp.loaded_at,
-                "load_id": str(stamp.load_id),
-            },
-        )
-        cursor.execute(
-            sql_text("upsert_item_rollup.sql"),
-            {
-                "item_id": item.item_id,
                 "client_id": item.client_id,
                 "client_key": item.client_key,
                 "institution_id": item.institution_id,
                 "institution_name": item.institution_name,
                 "load_id": str(stamp.load_id),
                 "loaded_at": stamp.loaded_at,
-            },
+            }
         )
+    with connection.cursor() as cursor:
+        execute_batch(cursor, statement, parameters, page_size=WRITE_BATCH_ITEMS)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -560,19 +659,30 @@ def _merge(connection: Connection, table: RawTable, rows: list[tuple[Any, ...]])
 def _drop_rows_not_received(
     connection: Connection,
     table: RawTable,
-    item_id: str,
+    item_ids: Sequence[str],
     as_of_date: dt.date,
     rows: list[tuple[Any, ...]],
 ) -> int:
-    """Replace the item's snapshot of the day: rows no longer reported (a sold holding) go."""
+    """Replace the items' snapshot of the day: rows no longer reported (a sold holding) go.
+
+    A row stays when its item reported a row with its fingerprint in this batch;
+    an item of `item_ids` that reported no row of the table loses all of its day.
+    """
+    item_at = table.columns.index("item_id")
     fingerprint_at = table.columns.index("_row_sha256")
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(
-                "delete from {} where item_id = %s and as_of_date = %s "
-                "and not (_row_sha256 = any(%s))"
+                "delete from {} as t where t.item_id = any(%s) and t.as_of_date = %s "
+                "and not exists (select from unnest(%s::text[], %s::text[]) as kept(item_id, sha) "
+                "where kept.item_id = t.item_id and kept.sha = t._row_sha256)"
             ).format(sql.Identifier("raw_plaid", table.name)),
-            (item_id, as_of_date, [row[fingerprint_at] for row in rows]),
+            (
+                list(item_ids),
+                as_of_date,
+                [row[item_at] for row in rows],
+                [row[fingerprint_at] for row in rows],
+            ),
         )
         return cursor.rowcount
 
