@@ -452,6 +452,13 @@ RAW_COLUMN_CLASSES: dict[str, dict[str, PiiClass]] = {
     "raw_plaid.transactions_sync_cursors": _classes(
         operational="item_id next_cursor synced_at",
     ),
+    # Webhooks name an item and what changed; the receiver strips any token key.
+    "raw_plaid.webhook_events": _classes(
+        operational=(
+            "error_code item_id payload processed_at received_at request_body_sha256 "
+            "webhook_code webhook_event_id webhook_type"
+        ),
+    ),
 }
 
 

@@ -82,8 +82,22 @@ def probe_tables(warehouse: Warehouse) -> Iterator[None]:
     transformer.close()
 
 
+RESTRICTED_TABLES = {
+    ("audit", "concierge_access_log"): {"wdp_engineer"},
+    ("concierge", "staff_logins"): {"wdp_engineer"},
+}
+"""Tables only some of their schema's readers may read (docs/security.md, below the
+matrix): who viewed which client is for engineers' investigations, not for the
+loader or dbt. Every other role is judged on the rest of the schema."""
+
+
 def catalog_cell(cursor, role: str, schema: str) -> str:
     """What the catalog grants `role` on `schema`, summarised as a matrix cell."""
+    hidden = [
+        table
+        for (table_schema, table), readers in RESTRICTED_TABLES.items()
+        if table_schema == schema and role not in readers
+    ]
     cursor.execute(
         "select has_schema_privilege(%(role)s, %(schema)s, 'usage'), "
         "has_schema_privilege(%(role)s, %(schema)s, 'create'), "
@@ -93,14 +107,27 @@ def catalog_cell(cursor, role: str, schema: str) -> str:
         "  where has_table_privilege(%(role)s, c.oid, 'insert, update, delete, truncate'))"
         "from pg_namespace n left join pg_class c "
         "  on c.relnamespace = n.oid and c.relkind in ('r', 'p', 'v', 'm') "
+        "  and c.relname <> all(%(hidden)s::name[]) "
         "where n.nspname = %(schema)s group by n.oid",
-        {"role": role, "schema": schema},
+        {"role": role, "schema": schema, "hidden": hidden},
     )
     usage, create, tables, readable, writable = cursor.fetchone()
     assert tables > 0, f"schema {schema} has no table to judge"
     # Reading a schema means reading all of it: partial grants would be a matrix of their own.
     assert readable in (0, tables), f"{role} reads {readable} of {tables} tables of {schema}"
     return _cell(usage and readable == tables, usage and (create or writable > 0))
+
+
+def test_restricted_tables_are_read_by_their_readers_only(warehouse: Warehouse) -> None:
+    with psycopg2.connect(warehouse.admin_url("warehouse")) as connection:
+        cursor = connection.cursor()
+        for (schema, table), readers in RESTRICTED_TABLES.items():
+            cursor.execute(
+                "select r.rolname from pg_roles r where r.rolname = any(%s) "
+                "and has_table_privilege(r.rolname, %s, 'select')",
+                (list(MATRIX_ROLES), f"{schema}.{table}"),
+            )
+            assert {name for (name,) in cursor.fetchall()} == readers
 
 
 def test_documented_matrix_covers_every_role_and_schema() -> None:
@@ -200,7 +227,9 @@ def test_roles_own_only_what_they_should(warehouse: Warehouse, probe_tables: Non
     assert {owner for owner, _ in owned} <= {"wdp_owner", "wdp_transformer"}
     # dbt's role owns the relations it builds, and only in its own schemas.
     assert {schema for owner, schema in owned if owner == "wdp_transformer"} <= set(DBT_SCHEMAS)
-    assert function_owners <= {"wdp_owner"}
+    # The concierge functions run as their own NOLOGIN owner, which owns no table
+    # (tests/integration/analytics_app/test_concierge_functions.py).
+    assert function_owners <= {"wdp_owner", "wdp_concierge_api"}
     assert database_owners == {"warehouse": "wdp_owner", "dagster": "wdp_dagster"}
 
 
