@@ -5,7 +5,10 @@ One file per `document_uploads` row, in `documents/landing/`, as CSV, flattened 
 PDFs are written directly in PDF 1.4 syntax (Helvetica, no embedded fonts): about
 100x faster than a layout engine and byte-stable without timestamps. A share of the
 files (`BROKEN_SHARE`) is deliberately broken in one of `BROKEN_KINDS` ways; the
-truth file `truth/documents.csv` says which and why.
+truth file `truth/documents.csv` says which and why. A client holding a private-company
+grant also uploads, with the grant export, the employer's 409A valuation history
+(`fmv_409a_history`, CSV); it is derived from the market alone, drawn from no random
+stream, and never broken.
 """
 
 from __future__ import annotations
@@ -422,6 +425,22 @@ def _grant_rows(
     return rows
 
 
+FMV_409A_HISTORY_COLUMNS = ("Company", "Valuation Date", "FMV per Share (USD)")
+
+
+def fmv_409a_history_csv(valuations: list[dict[str, str]]) -> bytes:
+    """A 409A valuation history export from rows shaped like `truth/fmv_409a.csv`."""
+    return _csv_bytes(
+        [
+            list(FMV_409A_HISTORY_COLUMNS),
+            *(
+                [v["employer_name"], v["valuation_date"], v["fmv_per_share_usd"]]
+                for v in valuations
+            ),
+        ]
+    )
+
+
 def _break(
     kind: str,
     layout: str,
@@ -519,6 +538,23 @@ def client_documents(
     files = []
     for upload in uploads:
         upload_id, client_id, document_type, tax_year, file_name = upload[:5]
+        if document_type == "fmv_409a_history":
+            # Never broken and drawn from no random stream: adding it shifts no other file.
+            content = fmv_409a_history_csv(forms["fmv_409a"])
+            truth = (
+                file_name,
+                upload_id,
+                client_id,
+                document_type,
+                "fmv_409a_csv",
+                tax_year,
+                "false",
+                "",
+                "",
+                hashlib.sha256(content).hexdigest(),
+            )
+            files.append(DocumentFile(str(file_name), content, truth))
+            continue
         is_pdf = str(file_name).endswith(".pdf")
         layout = ("pdf_fillable" if rng.random() < 0.5 else "pdf_flat") if is_pdf else "csv"
         shareworks = rng.random() < 0.4

@@ -484,8 +484,38 @@ def _simulate_client(number: int) -> _ClientBundle:
         "1099_int": as_dicts(FORM_1099_INT_COLUMNS, int_rows),
         "grants": as_dicts(GRANT_COLUMNS, grant_rows),
     }
+    # Holders of a private-company grant upload, with their grant export and at the same
+    # moment, their employer's 409A valuation history (derived, no random draw, so no
+    # other file or client shifts; no separate Document Uploaded event either).
+    private_employers = sorted(
+        {grant.employer_name for grant in finances.grants if not grant.is_public_company}
+    )
+    fmv_409a_rows = [
+        {
+            "employer_name": employer,
+            "valuation_date": day.isoformat(),
+            "fmv_per_share_usd": usd(cents),
+        }
+        for employer in private_employers
+        for day, cents in market.fmv_409a[employer]
+        if day <= calendar.as_of
+    ]
+    document_uploads = list(advice.document_uploads)
+    for row in advice.document_uploads:
+        if row[2] == "equity_grant_export" and fmv_409a_rows:
+            document_uploads.append(
+                (
+                    f"upl_{profile.number:06d}_{len(document_uploads) + 1}",
+                    row[1],
+                    "fmv_409a_history",
+                    row[3],
+                    f"{row[1]}_fmv_409a_history_{row[3]}.csv",
+                    *row[5:],
+                )
+            )
+    forms["fmv_409a"] = fmv_409a_rows
     documents = client_documents(
-        advice.document_uploads,
+        document_uploads,
         person_of(profile),
         lambda: person_of(generate_client(seed, number + 1, calendar)),
         forms,
@@ -498,7 +528,7 @@ def _simulate_client(number: int) -> _ClientBundle:
         "goals": advice.goals,
         "manual_assets": advice.manual_assets,
         "plaid_items": advice.plaid_items,
-        "document_uploads": advice.document_uploads,
+        "document_uploads": document_uploads,
     }
     return _ClientBundle(
         profile,

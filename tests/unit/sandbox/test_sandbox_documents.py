@@ -81,6 +81,32 @@ def test_good_grant_exports_list_the_grants(world: WorldSummary) -> None:
         assert sorted(e[id_column] for e in exported) == expected
 
 
+def test_private_grant_holders_upload_their_employers_409a_history(world: WorldSummary) -> None:
+    grants = _rows(world.truth_dir / "equity_grants.csv")
+    valuations = _rows(world.truth_dir / "fmv_409a.csv")
+    documents = _rows(world.truth_dir / "documents.csv")
+    exporters = {d["client_id"] for d in documents if d["document_type"] == "equity_grant_export"}
+    histories = {d["client_id"]: d for d in documents if d["document_type"] == "fmv_409a_history"}
+    private = {g["client_id"] for g in grants if g["is_public_company"] == "false"}
+    assert histories and set(histories) == private & exporters
+    for client_id, row in histories.items():
+        assert row["is_broken"] == "false" and row["layout"] == "fmv_409a_csv"
+        employers = {
+            g["employer_name"]
+            for g in grants
+            if g["client_id"] == client_id and g["is_public_company"] == "false"
+        }
+        expected = [
+            [v["employer_name"], v["valuation_date"], v["fmv_per_share_usd"]]
+            for v in valuations
+            if v["employer_name"] in employers and v["valuation_date"] <= AS_OF.isoformat()
+        ]
+        exported = _rows(world.documents_dir / row["file_name"])
+        assert [
+            [e["Company"], e["Valuation Date"], e["FMV per Share (USD)"]] for e in exported
+        ] == expected
+
+
 def test_multi_page_1099b_has_a_totals_page() -> None:
     forms = {
         "1099_b": [
@@ -248,7 +274,14 @@ def test_broken_share_is_configurable(tmp_path: Path) -> None:
         broken_document_share=1.0,
     )
     assert {r["is_broken"] for r in _rows(clean.truth_dir / "documents.csv")} == {"false"}
-    assert {r["is_broken"] for r in _rows(broken.truth_dir / "documents.csv")} == {"true"}
+    broken_rows = _rows(broken.truth_dir / "documents.csv")
+    # 409A histories are derived from the market and never broken (sandbox/README.md).
+    assert {r["is_broken"] for r in broken_rows if r["document_type"] != "fmv_409a_history"} == {
+        "true"
+    }
+    assert {r["is_broken"] for r in broken_rows if r["document_type"] == "fmv_409a_history"} == {
+        "false"
+    }
     with pytest.raises(ValueError, match="broken_document_share"):
         build_world(
             tmp_path / "x", clients=1, as_of=AS_OF, app_database_url=None, broken_document_share=1.5
