@@ -5,8 +5,8 @@ the pipeline cannot see the rule's input, each narrowing derived from other
 truth files (never from a run):
 - W-2-driven rules (RSU under-withholding, retirement gap) need the client's
   W-2 among the uploaded, unbroken documents (`truth/documents.csv`);
-- the ISO rule needs the grant export and a 409A history document: the sandbox
-  uploads no 409A history, so none is expected;
+- the ISO rule needs the grant export and the employer's 409A history, both
+  uploaded and unbroken;
 - auto loans are not in Plaid's /liabilities/get: their rates are unknown, so a
   debt row counts only its other accounts.
 Tax figures are checked against Tax-Calculator itself, run here.
