@@ -13,8 +13,12 @@
 
 with
 
+valued_holdings as (
+    select * from {{ ref('int_holdings__valued_daily') }}
+),
+
 holdings as (
-    select * from {{ ref('int_holdings__valued_daily') }} as valued
+    select * from valued_holdings
     {% if is_incremental() %}
         where
             as_of_date >= (
@@ -23,7 +27,7 @@ holdings as (
             )
             or not exists (
                 select 1 from {{ this }} as built
-                where built.as_of_date = valued.as_of_date
+                where built.as_of_date = valued_holdings.as_of_date
             )
     {% endif %}
 ),
