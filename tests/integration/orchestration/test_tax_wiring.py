@@ -9,7 +9,8 @@ TAX_FIGURES = dg.AssetKey(["intermediate", "client_tax_figures"])
 
 
 @pytest.fixture(scope="module")
-def graph() -> dg.AssetGraph:
+def graph():
+    """The code location's resolved asset graph."""
     prepare_dbt_manifest()
     from orchestration.definitions import defs
 
@@ -21,14 +22,12 @@ def test_tax_figures_read_the_profile_mart(graph) -> None:
 
 
 def test_opportunity_models_read_the_tax_figures(graph) -> None:
-    downstream = graph.get_descendants(TAX_FIGURES) if hasattr(graph, "get_descendants") else None
-    if downstream is None:
-        downstream = set()
-        frontier = {TAX_FIGURES}
-        while frontier:
-            children = set().union(*(graph.get(key).child_keys for key in frontier))
-            frontier = children - downstream
-            downstream |= children
+    downstream: set[dg.AssetKey] = set()
+    frontier = {TAX_FIGURES}
+    while frontier:
+        children = set().union(*(graph.get(key).child_keys for key in frontier))
+        frontier = children - downstream
+        downstream |= children
     assert {
         dg.AssetKey(["marts", "fct_opportunities"]),
         dg.AssetKey(["marts", "fct_advisor_matches"]),
