@@ -1,4 +1,7 @@
-"""The thin slice end to end: sandbox app DB -> raw_app -> dbt -> marts -> checks -> app.
+"""The thin slice end to end: sandbox app DB -> raw_app -> dbt -> marts -> checks.
+
+The app's pages over the same world are tested in tests/e2e/test_app_pages.py
+(signed in, as each persona's own database login).
 
 Results are compared with the sandbox's truth file, never with numbers from a run.
 """
@@ -7,12 +10,10 @@ from collections import Counter
 
 import psycopg2
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from tests.e2e.conftest import SlicedWorld, wdp
 from tests.webhook_capture import capturing_webhook
 from warehouse_ddl import Warehouse
-from warehouse_ddl.server import project_root
 
 
 def _analyst_rows(warehouse: Warehouse, query: str) -> list[tuple]:
@@ -52,21 +53,6 @@ def test_analyst_cannot_read_raw_or_staging(sliced_world: SlicedWorld, warehouse
     for relation in ("raw_app.clients", "staging.stg_app__clients"):
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
             _analyst_rows(warehouse, f"select count(*) from {relation}")
-
-
-def test_app_page_shows_the_active_client_count(
-    sliced_world: SlicedWorld, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = sum(row["is_deleted"] == "false" for row in sliced_world.truth_clients())
-    analyst_url = warehouse.role_url("wdp_analyst").replace(
-        "postgresql://", "postgresql+psycopg2://", 1
-    )
-    monkeypatch.setenv("WDP_ANALYST_DATABASE_URL", analyst_url)
-    app = AppTest.from_file(str(project_root() / "analytics_app" / "streamlit_app.py"))
-    app.run(timeout=60)
-    assert not app.exception
-    assert app.title[0].value == "Clients by state"
-    assert app.metric[0].value == f"{expected:,}"
 
 
 def test_blocking_check_stops_bad_raw_data_before_the_marts(
