@@ -26,6 +26,7 @@ from ingestion.plaid.records import RAW_TABLES
 from ingestion.plaid.retry import BackoffPolicy, RetryClock
 from ingestion.plaid.throttle import EndpointLimit
 from privacy import Keyring
+from privacy.keyring import ensure_local_keyring, load_keyring
 from sandbox import PlaidSandboxServer, build_world
 from tests.integration.ingestion.warehouse_state import emptied
 from warehouse_ddl import Warehouse
@@ -42,8 +43,11 @@ PLAID_TABLES = [
 
 
 @pytest.fixture(scope="module")
-def keyring() -> Keyring:
-    return Keyring.generate()
+def keyring(warehouse: Warehouse) -> Keyring:
+    """The session's own key ring: the shared warehouse's other tables were loaded
+    with its pepper, and `wdp run` refuses a ring whose pepper does not match them."""
+    ensure_local_keyring(warehouse.settings.home)
+    return load_keyring(warehouse.settings.home)
 
 
 @pytest.fixture(scope="module")
