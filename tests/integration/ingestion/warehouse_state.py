@@ -5,11 +5,15 @@ loaded world behind, so a loader test empties its tables before it starts, not
 only after it ends.
 """
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from unittest import mock
 
+import dagster as dg
 import psycopg2
 
+from orchestration.cli import dagster_environment
 from warehouse_ddl import Warehouse
 
 
@@ -20,6 +24,23 @@ def _truncate(warehouse: Warehouse, tables: str) -> None:
             cursor.execute(f"truncate {tables}")
     finally:
         admin.close()
+
+
+def forget_check_history(asset_keys: Sequence[dg.AssetKey]) -> None:
+    """Wipe these assets' history in the platform's Dagster instance, as an operator does
+    in the UI (asset → Wipe materializations) after replacing a table's data on purpose.
+
+    A test that loads a small world into tables an earlier test filled with a big one
+    must do this before `wdp run`: the GX row-count floor compares with the last
+    *passing* check of the asset, and a 25-client world is a legitimate "drop" of more
+    than half the rows of a 200-client one.
+    """
+    with mock.patch.dict(os.environ, dagster_environment()):
+        instance = dg.DagsterInstance.get()
+        try:
+            instance.wipe_assets(list(asset_keys))
+        finally:
+            instance.dispose()
 
 
 @contextmanager
