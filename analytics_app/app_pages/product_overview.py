@@ -12,6 +12,8 @@ from analytics_app.queries.analytics import (
     activity,
     cohort_months,
     coverage,
+    feature_usage_daily,
+    feature_usage_totals,
     funnel,
 )
 from analytics_app.queries.connections import DataUnavailable
@@ -48,7 +50,11 @@ left.altair_chart(
     .encode(
         x=alt.X("clients:Q", title="Clients"),
         y=alt.Y("step:N", sort=None, title=None),
-        tooltip=["step", "clients", "conversion_from_previous_pct"],
+        tooltip=[
+            alt.Tooltip("step:N"),
+            alt.Tooltip("clients:Q"),
+            alt.Tooltip("conversion_from_previous_pct:Q"),
+        ],
     ),
     width="stretch",
 )
@@ -84,14 +90,14 @@ st.altair_chart(
     alt.Chart(mix)
     .mark_arc()
     .encode(
-        theta="clients:Q",
+        theta=alt.Theta("clients:Q"),
         color=alt.Color("top_opportunity_type:N", title="Opportunity"),
-        tooltip=["top_opportunity_type", "clients"],
+        tooltip=[alt.Tooltip("top_opportunity_type:N"), alt.Tooltip("clients:Q")],
     ),
     width="content",
 )
 
-st.subheader("Feature usage")
+st.subheader("App activity")
 usage = activity(user, filters)
 if usage.empty:
     st.info("No app events in this range.")
@@ -109,7 +115,69 @@ else:
             x=alt.X("activity_date:T", title="Day"),
             y=alt.Y("count:Q", title="Count"),
             color=alt.Color("measure:N", title=None),
-            tooltip=["activity_date:T", "measure", "count"],
+            tooltip=[
+                alt.Tooltip("activity_date:T"),
+                alt.Tooltip("measure:N"),
+                alt.Tooltip("count:Q"),
+            ],
+        ),
+        width="stretch",
+    )
+
+st.subheader("Feature usage")
+st.caption(
+    f"Actions (track events) and pages viewed by signed-up clients between {start_date:%Y-%m-%d} "
+    f"and {end_date:%Y-%m-%d}, by the day they happened."
+)
+daily_features = feature_usage_daily(user, filters)
+if daily_features.empty:
+    st.info("No feature use in this range.")
+else:
+    features = feature_usage_totals(daily_features)
+    left, right = st.columns([3, 2])
+    left.altair_chart(
+        alt.Chart(features)
+        .mark_bar()
+        .encode(
+            x=alt.X("events_count:Q", title="Events"),
+            y=alt.Y("event_name:N", sort="-x", title=None),
+            color=alt.Color("event_type:N", title="Kind"),
+            tooltip=[
+                alt.Tooltip("event_name:N", title="Feature"),
+                alt.Tooltip("event_type:N", title="Kind"),
+                alt.Tooltip("events_count:Q", title="Events"),
+                alt.Tooltip("client_days:Q", title="Client-days"),
+                alt.Tooltip("days_used:Q", title="Days used"),
+            ],
+        ),
+        width="stretch",
+    )
+    right.dataframe(
+        features,
+        hide_index=True,
+        column_config={
+            "event_name": "Feature",
+            "event_type": "Kind",
+            "events_count": st.column_config.NumberColumn("Events", format="%d"),
+            "client_days": st.column_config.NumberColumn(
+                "Client-days", format="%d", help="Clients who used it, summed over the days"
+            ),
+            "days_used": st.column_config.NumberColumn("Days used", format="%d"),
+        },
+    )
+    st.altair_chart(
+        alt.Chart(daily_features)
+        .mark_line()
+        .encode(
+            x=alt.X("usage_date:T", title="Day"),
+            y=alt.Y("clients_count:Q", title="Clients"),
+            color=alt.Color("event_name:N", title="Feature"),
+            tooltip=[
+                alt.Tooltip("usage_date:T", title="Day"),
+                alt.Tooltip("event_name:N", title="Feature"),
+                alt.Tooltip("clients_count:Q", title="Clients"),
+                alt.Tooltip("events_count:Q", title="Events"),
+            ],
         ),
         width="stretch",
     )

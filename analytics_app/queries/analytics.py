@@ -54,6 +54,35 @@ def activity(user: AppUser, filters: ProductFilters) -> pd.DataFrame:
     return run_query(user, "product_activity.sql", filters.params())
 
 
+def feature_usage_daily(user: AppUser, filters: ProductFilters) -> pd.DataFrame:
+    """Per day and feature: `usage_date, event_type, event_name, events_count, clients_count`."""
+    return run_query(user, "product_feature_usage.sql", filters.params())
+
+
+def feature_usage_totals(daily: pd.DataFrame) -> pd.DataFrame:
+    """One row per feature over the range: events, client-days and days used, most used first.
+
+    Distinct clients do not add up over days (the same client on two days), so
+    the range total is client-days: clients summed over the days.
+    """
+    if daily.empty:
+        return pd.DataFrame(
+            columns=["event_name", "event_type", "events_count", "client_days", "days_used"]
+        )
+    totals = (
+        daily.groupby(["event_name", "event_type"], as_index=False)
+        .agg(
+            events_count=("events_count", "sum"),
+            client_days=("clients_count", "sum"),
+            days_used=("usage_date", "nunique"),
+        )
+        .astype({"events_count": "int64", "client_days": "int64", "days_used": "int64"})
+    )
+    return totals.sort_values(
+        ["events_count", "event_name"], ascending=[False, True], ignore_index=True
+    )
+
+
 @dataclass(frozen=True)
 class SegmentFilters:
     """A marketing segment: every empty choice means 'any'."""

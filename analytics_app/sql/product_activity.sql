@@ -2,8 +2,9 @@
 select
     activity.activity_date,
     count(distinct activity.client_key) as active_clients,
-    sum(activity.page_views_count) as page_views,
-    sum(activity.track_events_count) as tracked_actions
+    -- bigint, not numeric: Decimal objects would make the chart read them as categories.
+    sum(activity.page_views_count)::bigint as page_views,
+    sum(activity.track_events_count)::bigint as tracked_actions
 from marts.fct_client_daily_activity as activity
 inner join marts.dim_client_segments as segments
     on activity.client_key = segments.client_key

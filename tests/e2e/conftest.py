@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,28 @@ WDP = str(Path(sys.executable).with_name("wdp"))
 
 
 @dataclass(frozen=True)
+class Event:
+    """One Segment message of the world's event files."""
+
+    message_id: str
+    type: str
+    event: str | None
+    user_id: str | None
+    anonymous_id: str | None
+    timestamp: str
+    name: str | None = None
+
+
+def feature_of(event: Event) -> tuple[str, str] | None:
+    """(event type, feature name) of a feature use: an action or a page view; else None."""
+    if event.type == "track":
+        return ("track", event.event or "(unnamed)")
+    if event.type == "page":
+        return ("page", event.name or "(unnamed)")
+    return None
+
+
+@dataclass(frozen=True)
 class SlicedWorld:
     """A world built by `wdp sandbox build` and the outcome of the first `wdp run`."""
 
@@ -26,6 +49,26 @@ class SlicedWorld:
     def truth_clients(self) -> list[dict[str, str]]:
         with open(self.world_dir / "truth" / "clients.csv", newline="") as truth:
             return list(csv.DictReader(truth))
+
+    def events(self) -> list[Event]:
+        """Every event of the world's files, each messageId once (re-deliveries dropped)."""
+        seen: dict[str, Event] = {}
+        for path in sorted((self.world_dir / "events").glob("*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                message = json.loads(line)
+                seen.setdefault(
+                    message["messageId"],
+                    Event(
+                        message_id=message["messageId"],
+                        type=message["type"],
+                        event=message.get("event"),
+                        user_id=message.get("userId"),
+                        anonymous_id=message.get("anonymousId"),
+                        timestamp=message["timestamp"],
+                        name=message.get("name"),
+                    ),
+                )
+        return list(seen.values())
 
 
 def wdp(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,7 @@ and the analysts' numbers with the sandbox truth files.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics_app.auth.session import user_store
 from analytics_app.auth.user_store import AppUser
-from tests.e2e.conftest import SlicedWorld, wdp
+from tests.e2e.conftest import SlicedWorld, feature_of, wdp
 from warehouse_ddl import Warehouse
 
 APP = Path(__file__).resolve().parents[2] / "analytics_app" / "streamlit_app.py"
@@ -147,6 +148,54 @@ def test_product_page_counts_the_truth(
     assert len(app.get("vega_lite_chart")) >= 2
     app.switch_page("app_pages/clients_by_state.py").run()
     assert _metric(app, "Active clients") == f"{active:,}"
+
+
+def _feature_usage_shown(app: AppTest) -> dict[str, int]:
+    """Feature name -> events, from the page's feature usage table."""
+    (table,) = [frame.value for frame in app.dataframe if "event_name" in frame.value.columns]
+    return {str(row.event_name): int(row.events_count) for row in table.itertuples()}
+
+
+def test_product_page_feature_usage_counts_the_event_files(
+    app_users: dict[str, AppUser], sliced_world: SlicedWorld
+) -> None:
+    """Events per feature name: all cohorts, one cohort, then a shorter date range."""
+    cohort_of = {
+        row["client_id"]: row["created_at"][:7] + "-01"
+        for row in _active_truth_clients(sliced_world)
+    }
+    uses = [
+        (feature[1], event.user_id, event.timestamp[:10])
+        for event in sliced_world.events()
+        if (feature := feature_of(event)) is not None and event.user_id in cohort_of
+    ]
+    assert uses
+
+    def expected(cohort: str | None = None, since: str = "") -> dict[str, int]:
+        return dict(
+            Counter(
+                name
+                for name, client, day in uses
+                if (cohort is None or cohort_of[client] == cohort) and day >= since
+            )
+        )
+
+    app = _app(app_users["product"])
+    assert not app.exception
+    assert "Feature usage" in {subheader.value for subheader in app.subheader}
+    assert _feature_usage_shown(app) == expected()
+
+    cohort = Counter(cohort_of[client] for _, client, _ in uses).most_common(1)[0][0]
+    app.sidebar.selectbox[0].select(dt.date.fromisoformat(cohort)).run()
+    assert not app.exception
+    assert _feature_usage_shown(app) == expected(cohort)
+
+    last_day = dt.date.fromisoformat(max(day for _, _, day in uses))
+    since = last_day - dt.timedelta(days=60)
+    app.sidebar.selectbox[0].select(None)
+    app.sidebar.date_input[0].set_value((since, last_day)).run()
+    assert not app.exception
+    assert _feature_usage_shown(app) == expected(since=since.isoformat())
 
 
 def test_marketing_segments_count_the_truth_and_export_keys(

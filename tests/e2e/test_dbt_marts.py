@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
 import pytest
 
-from tests.e2e.conftest import SlicedWorld
+from tests.e2e.conftest import Event, SlicedWorld, feature_of
 from warehouse_ddl import Warehouse
 
 GROWTH_MARTS = (
@@ -27,6 +25,7 @@ GROWTH_MARTS = (
     "fct_client_onboarding",
     "fct_cohort_retention",
     "fct_onboarding_funnel",
+    "fct_feature_usage_daily",
 )
 DIRECT_IDENTIFIER_COLUMNS = {
     "client_id",
@@ -65,36 +64,12 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@dataclass(frozen=True)
-class Event:
-    message_id: str
-    type: str
-    event: str | None
-    user_id: str | None
-    anonymous_id: str | None
-    timestamp: str
-
-
 @pytest.fixture(scope="module")
 def events(sliced_world: SlicedWorld) -> list[Event]:
     """Every event of the world's files, each messageId once (re-deliveries dropped)."""
-    seen: dict[str, Event] = {}
-    for path in sorted((sliced_world.world_dir / "events").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            message = json.loads(line)
-            seen.setdefault(
-                message["messageId"],
-                Event(
-                    message_id=message["messageId"],
-                    type=message["type"],
-                    event=message.get("event"),
-                    user_id=message.get("userId"),
-                    anonymous_id=message.get("anonymousId"),
-                    timestamp=message["timestamp"],
-                ),
-            )
+    seen = sliced_world.events()
     assert seen, "the world has no events"
-    return list(seen.values())
+    return seen
 
 
 @pytest.fixture(scope="module")
@@ -264,6 +239,35 @@ def test_daily_activity_counts_each_event_once_on_its_own_day(
         "select client_key, activity_date::text, events_count from marts.fct_client_daily_activity",
     )
     assert {(key, day): count for key, day, count in rows} == dict(expected)
+
+
+def test_feature_usage_counts_each_event_by_name_day_and_cohort(
+    warehouse: Warehouse,
+    key_of: dict[str, str],
+    active_clients: dict[str, dict[str, str]],
+    events: list[Event],
+) -> None:
+    """Active clients' actions and page views, once per messageId, on their UTC day."""
+    expected_events: Counter[tuple[str, str, str, str]] = Counter()
+    expected_clients: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
+    for event in events:
+        feature = feature_of(event)
+        if feature is None or event.user_id not in active_clients:
+            continue
+        cohort = _month(active_clients[event.user_id]["created_at"])
+        row = (event.timestamp[:10], *feature, cohort)
+        expected_events[row] += 1
+        expected_clients[row].add(key_of[event.user_id])
+    assert {"track", "page"} <= {event_type for _, event_type, _, _ in expected_events}
+    rows = _analyst(
+        warehouse,
+        "select usage_date::text, event_type, event_name, signup_cohort_month::text, "
+        "events_count, clients_count from marts.fct_feature_usage_daily",
+    )
+    assert {tuple(row[:4]): row[4] for row in rows} == dict(expected_events)
+    assert {tuple(row[:4]): row[5] for row in rows} == {
+        row: len(clients) for row, clients in expected_clients.items()
+    }
 
 
 def test_identity_stitching_maps_devices_to_the_client_who_identified(
