@@ -33,7 +33,7 @@ chart = (
     .encode(
         x=alt.X("client_count:Q", title="Active clients"),
         y=alt.Y("state_code:N", sort="-x", title="State"),
-        tooltip=["state_code", "client_count"],
+        tooltip=[alt.Tooltip("state_code:N"), alt.Tooltip("client_count:Q")],
     )
 )
 st.altair_chart(chart, width="stretch")

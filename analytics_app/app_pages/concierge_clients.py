@@ -71,7 +71,10 @@ def show_balance_sheet(snapshot: ClientSnapshot) -> None:
         .encode(
             x=alt.X("balance_date:T", title="Date"),
             y=alt.Y("net_worth_usd:Q", title="Net worth (USD)"),
-            tooltip=["balance_date:T", alt.Tooltip("net_worth_usd:Q", format="$,.0f")],
+            tooltip=[
+                alt.Tooltip("balance_date:T"),
+                alt.Tooltip("net_worth_usd:Q", format="$,.0f"),
+            ],
         )
     )
     st.altair_chart(trend, width="stretch")
@@ -144,7 +147,13 @@ def show_equity(snapshot: ClientSnapshot) -> None:
             x=alt.X("vest_date:T", title="Vest date"),
             y=alt.Y("vest_value_usd:Q", title="Value at vest (USD)"),
             color=alt.Color("is_vested:N", title="Vested"),
-            tooltip=["grant_id", "grant_type", "vest_date:T", "shares_vesting", "vest_value_usd"],
+            tooltip=[
+                alt.Tooltip("grant_id:N"),
+                alt.Tooltip("grant_type:N"),
+                alt.Tooltip("vest_date:T"),
+                alt.Tooltip("shares_vesting:Q"),
+                alt.Tooltip("vest_value_usd:Q"),
+            ],
         )
     )
     st.altair_chart(timeline, width="stretch")

@@ -72,7 +72,12 @@ else:
             color=alt.Color(
                 "retention_pct:Q", title="Retained %", scale=alt.Scale(domain=[0, 100])
             ),
-            tooltip=["cohort", "months_since_signup", "cohort_clients", "retention_pct"],
+            tooltip=[
+                alt.Tooltip("cohort:O"),
+                alt.Tooltip("months_since_signup:O"),
+                alt.Tooltip("cohort_clients:Q"),
+                alt.Tooltip("retention_pct:Q"),
+            ],
         ),
         width="stretch",
     )
@@ -86,7 +91,7 @@ st.altair_chart(
         x=alt.X("clients:Q", title="Clients"),
         y=alt.Y("signup_channel:N", sort="-x", title="Channel"),
         color=alt.Color("booked_appointment_pct:Q", title="Booked %"),
-        tooltip=list(channels_table.columns),
+        tooltip=[alt.Tooltip(column) for column in channels_table.columns],
     ),
     width="stretch",
 )
