@@ -1,13 +1,14 @@
 """`make bench`: run the benchmarks and (re)write their blocks of docs/benchmarks.md.
 
     .venv/bin/python -m bench [--sizes 1000,2000,5000,10000] [--skip-components]
-                              [--from-json FILE] [--latency-clients 10000]
+                              [--from-json FILE] [--latency-home WDP_HOME]
 
 Environment (what `make bench` passes on): `BENCH_SIZES` (comma-separated client
 counts of the nightly run; a quick development run: `BENCH_SIZES=200,400`),
 `BENCH_COMPONENTS=0` to skip the per-component benchmarks, `BENCH_FROM_JSON`
 to render earlier measurements (JSON lines of bench.bench_nightly) instead of
-measuring again.
+measuring again, `BENCH_LATENCY_HOME` the filled platform whose app latency to
+measure (bench.bench_app; the nightly's throwaway platforms are gone by then).
 
 What runs, in order:
 1. the whole nightly at each size (bench.bench_nightly), with the scaling
@@ -15,7 +16,8 @@ What runs, in order:
    a plot docs/benchmarks-nightly.svg;
 2. the load path vs a plain COPY vs pandas.to_sql, from whatever
    bench.bench_plaid exposes (`compare_load_paths()`);
-3. the client snapshot and page latency, if analytics_app exposes them;
+3. the client snapshot and page latency on the platform of `--latency-home`
+   (bench.bench_app);
 4. each component benchmark script (bench_sandbox.py ...), whose Markdown
    output is kept in its own block.
 """
@@ -67,20 +69,17 @@ def load_path_markdown() -> str:
     return "\n".join(lines)
 
 
-def latency_markdown(clients: int) -> str:
-    """Client snapshot and page latency p50/p95, if the app exposes a measurable entry point."""
-    try:
-        module = importlib.import_module("analytics_app.queries.concierge")
-    except ImportError:
-        module = None
-    measure = getattr(module, "benchmark_snapshot_latency", None) if module else None
-    if measure is None:
+def latency_markdown(home: Path | None) -> str:
+    """Snapshot and page latency p50/p95 on the filled platform in `home` (bench.bench_app)."""
+    if home is None:
         return (
-            "not measured: analytics_app exposes no concierge snapshot entry point yet "
-            "(looked for `analytics_app.queries.concierge.benchmark_snapshot_latency`); "
-            f"to be measured at {clients:,} clients once the concierge functions are merged."
+            "not measured in this run: give `--latency-home` (or `BENCH_LATENCY_HOME`), the "
+            "`WDP_HOME` of a platform `wdp run` has filled (10,000 clients for the target), or run "
+            "`python -m bench.bench_app --home DIR --write-docs` on its own."
         )
-    return str(measure(clients))
+    from bench.bench_app import measure_app_latency
+
+    return measure_app_latency(home)
 
 
 def run_components() -> dict[str, str]:
@@ -112,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BENCH_COMPONENTS", "1") == "0",
     )
     parser.add_argument("--from-json", type=Path, default=os.environ.get("BENCH_FROM_JSON"))
-    parser.add_argument("--latency-clients", type=int, default=10_000)
+    parser.add_argument(
+        "--latency-home", type=Path, default=os.environ.get("BENCH_LATENCY_HOME") or None
+    )
     arguments = parser.parse_args(argv)
 
     if arguments.from_json:
@@ -132,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     largest = max(measurements, key=lambda m: m["clients"])
     document = replace_block(document, "nightly", nightly + "\n\n" + steps_markdown(largest))
     document = replace_block(document, "load-paths", load_path_markdown())
-    document = replace_block(document, "latency", latency_markdown(arguments.latency_clients))
+    if arguments.latency_home is not None or "<!-- bench:latency -->" not in document:
+        # Without a platform to measure, an earlier measurement stays in the document.
+        document = replace_block(document, "latency", latency_markdown(arguments.latency_home))
     if not arguments.skip_components:
         for script, output in run_components().items():
             document = replace_block(document, f"component:{script}", output)
