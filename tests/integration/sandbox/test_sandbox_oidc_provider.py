@@ -17,11 +17,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import jwt
 import pytest
 
 from sandbox import OidcAccount, OidcClient, OidcSandboxServer
+from sandbox.cli import main as sandbox_main
 
 CLIENT_ID = "wdp-app"
 CLIENT_SECRET = "s3cret-of-the-test"
@@ -275,3 +277,19 @@ def test_logout_returns_only_to_a_registered_uri(provider: OidcSandboxServer) ->
     )
     assert elsewhere.status == 400
     assert "Location" not in elsewhere.headers
+
+
+def test_the_command_line_refuses_bad_settings_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret_file = tmp_path / "client_secret"
+    secret_file.write_text(CLIENT_SECRET)
+    base = ["oidc", "--port", "0", "--client-id", CLIENT_ID, "--redirect-uri", REDIRECT_URI]
+    not_an_email = [*base, "--client-secret-file", str(secret_file), "--account", "ann"]
+    assert sandbox_main(not_an_email) == 2
+    assert "not an e-mail address: 'ann'" in capsys.readouterr().err
+    assert sandbox_main([*base, "--client-secret-file", str(secret_file)]) == 2
+    assert "at least one --account" in capsys.readouterr().err
+    missing = [*base, "--client-secret-file", str(tmp_path / "absent"), "--account", ANN.email]
+    assert sandbox_main(missing) == 1
+    assert "cannot read --client-secret-file" in capsys.readouterr().err
