@@ -53,8 +53,9 @@ if user is None:
 else:
     with st.sidebar:
         st.caption(f"Signed in as **{user.user_name}** ({user.persona.label})")
-        if st.button("Sign out", icon=":material/logout:"):
-            sign_out()
-            st.rerun()
+        # A callback, not `if st.button(...): ...; st.rerun()`: a rerun right after
+        # st.logout drops its redirect to the provider's logout, and the identity
+        # cookie would sign the person straight back in.
+        st.button("Sign out", icon=":material/logout:", on_click=sign_out)
     navigation = st.navigation(PAGES_BY_PERSONA[user.persona])
 navigation.run()

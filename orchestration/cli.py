@@ -4,6 +4,7 @@
     wdp keys init | rotate [--retire-old-keys]
     wdp sandbox build --clients N [--seed S] [--as-of DATE]
     wdp sandbox plaid [--port P] [--faults SPEC]
+    wdp sandbox oidc [--port P] [--account EMAIL[=NAME]]...
     wdp run [--select SELECTION] [--partition DATE]
     wdp with-dbt COMMAND...          (dbt or sqlfluff with dbt's connection settings)
     wdp users add NAME --role ROLE [--concierge-id ID] [--email EMAIL]
@@ -40,6 +41,7 @@ from warehouse_ddl.server import project_root
 
 DEFAULT_DAGSTER_UI_PORT = 3000
 DEFAULT_STREAMLIT_PORT = 8501
+DEFAULT_SANDBOX_OIDC_PORT = 8900
 DEMO_CLIENTS = 200
 
 
@@ -269,6 +271,84 @@ def sandbox_plaid(plaid_args: tuple[str, ...]) -> None:
     from sandbox.cli import main as sandbox_main
 
     sys.exit(sandbox_main(["plaid", "--world", str(world_dir()), *plaid_args]))
+
+
+@sandbox.command("oidc")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=DEFAULT_SANDBOX_OIDC_PORT,
+    show_default=True,
+)
+@click.option(
+    "--account",
+    "accounts",
+    multiple=True,
+    metavar="EMAIL[=NAME]",
+    help="someone else the provider can sign in, e.g. to see a refusal (repeatable)",
+)
+@click.option(
+    "--unverified-account",
+    "unverified_accounts",
+    multiple=True,
+    metavar="EMAIL[=NAME]",
+    help="like --account, with email_verified false",
+)
+@_friendly_errors
+def sandbox_oidc(
+    port: int, accounts: tuple[str, ...], unverified_accounts: tuple[str, ...]
+) -> None:
+    """Serve an offline OpenID Connect provider for the app's production sign-in (st.login).
+
+    Its accounts are the app users with an e-mail (`wdp users add ... --email`) and
+    each --account. Writes the app's [auth] secrets for it; then
+    `STREAMLIT_SECRETS_FILES=<that file> wdp app` signs people in through it.
+    """
+    import secrets
+
+    from analytics_app.auth.oidc_secrets import (
+        SANDBOX_CLIENT_ID,
+        redirect_uri_for,
+        write_oidc_secrets,
+        write_private_file,
+    )
+    from analytics_app.auth.user_store import UserStore, user_store_path
+    from sandbox.cli import main as sandbox_main
+
+    home = Warehouse.from_env().settings.home
+    unverified = {account.partition("=")[0].strip().lower() for account in unverified_accounts}
+    emails = [
+        user.email
+        for user in UserStore(user_store_path(home)).users()
+        if user.email and user.email.lower() not in unverified
+    ]
+    if not (emails or accounts or unverified_accounts):
+        raise click.UsageError(
+            "no one to sign in: add app users with `wdp users add NAME --role ROLE --email "
+            "EMAIL`, or pass --account EMAIL"
+        )
+    folder = home / "secrets" / "sandbox_oidc"
+    client_secret = secrets.token_urlsafe(32)
+    write_private_file(folder / "client_secret", client_secret)
+    redirect_uri = redirect_uri_for(f"http://127.0.0.1:{streamlit_port()}")
+    app_secrets = write_oidc_secrets(
+        folder / "secrets.toml",
+        redirect_uri=redirect_uri,
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=client_secret,
+        server_metadata_url=f"http://127.0.0.1:{port}/.well-known/openid-configuration",
+    )
+    click.echo(
+        f"app sign-in settings written to {app_secrets}; start the app with "
+        f"`STREAMLIT_SECRETS_FILES={app_secrets} wdp app` and open "
+        f"http://127.0.0.1:{streamlit_port()}"
+    )
+    arguments = ["oidc", "--port", str(port), "--client-id", SANDBOX_CLIENT_ID]
+    arguments += ["--client-secret-file", str(folder / "client_secret")]
+    arguments += ["--redirect-uri", redirect_uri]
+    arguments += [f"--account={account}" for account in (*emails, *accounts)]
+    arguments += [f"--unverified-account={account}" for account in unverified_accounts]
+    sys.exit(sandbox_main(arguments))
 
 
 @main.command("with-dbt", context_settings={"ignore_unknown_options": True})

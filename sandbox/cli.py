@@ -1,4 +1,4 @@
-"""Command line of the sandbox: `python -m sandbox build ...` and `python -m sandbox plaid ...`.
+"""Command line of the sandbox: `python -m sandbox build|plaid|oidc ...`.
 
 `main(argv)` never raises for bad input and never calls `sys.exit`: it returns 0 on
 success, 1 when the work failed, 2 for bad arguments, and prints one-line errors to
@@ -11,6 +11,10 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox.oidc_provider import OidcAccount
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -103,7 +107,86 @@ def build_parser() -> argparse.ArgumentParser:
     plaid.add_argument(
         "--webhook-url", default=None, help="where signed webhooks are sent (default: none)"
     )
+
+    oidc = commands.add_parser("oidc", help="serve an offline OpenID Connect provider on 127.0.0.1")
+    oidc.add_argument("--port", type=_port, default=8900, help="TCP port (8900; 0: any free)")
+    oidc.add_argument("--client-id", required=True, help="the app's client id")
+    oidc.add_argument(
+        "--client-secret-file",
+        type=Path,
+        required=True,
+        help="file holding the app's client secret (kept off the command line)",
+    )
+    oidc.add_argument(
+        "--redirect-uri",
+        action="append",
+        required=True,
+        help="a registered redirect URI of the app (repeatable)",
+    )
+    oidc.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        type=_oidc_account,
+        help="EMAIL or EMAIL=Full Name the provider can sign in (repeatable)",
+    )
+    oidc.add_argument(
+        "--unverified-account",
+        action="append",
+        default=[],
+        type=_oidc_account,
+        help="like --account, but its email_verified claim is false",
+    )
     return parser
+
+
+def _oidc_account(text: str) -> OidcAccount:
+    from sandbox.oidc_provider import OidcAccount
+
+    try:
+        return OidcAccount.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _run_oidc(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from sandbox.oidc_provider import OidcClient, OidcSandboxServer
+
+    try:
+        client_secret = args.client_secret_file.read_text().strip()
+    except OSError as error:
+        print(f"sandbox oidc: cannot read --client-secret-file: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    if not client_secret:
+        print("sandbox oidc: error: the client secret file is empty", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    accounts = [
+        *args.account,
+        *(replace(account, email_verified=False) for account in args.unverified_account),
+    ]
+    if not accounts:
+        print("sandbox oidc: error: give at least one --account", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    client = OidcClient(args.client_id, client_secret, tuple(args.redirect_uri))
+    try:
+        server = OidcSandboxServer([client], accounts, port=args.port)
+    except OSError as error:
+        print(
+            f"sandbox oidc: cannot listen on 127.0.0.1:{args.port}: {error.strerror}; "
+            "choose another --port",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    print(
+        f"sandbox oidc: serving {server.discovery_url} for client {client.client_id} "
+        f"({len(accounts)} accounts: {', '.join(account.email for account in accounts)}); "
+        "Ctrl-C stops",
+        flush=True,
+    )
+    server.serve_forever()
+    return EXIT_OK
 
 
 def _run_build(args: argparse.Namespace) -> int:
@@ -175,4 +258,6 @@ def main(argv: list[str] | None = None) -> int:
         return int(exit_request.code or 0)
     if args.command == "build":
         return _run_build(args)
+    if args.command == "oidc":
+        return _run_oidc(args)
     return _run_plaid(args)

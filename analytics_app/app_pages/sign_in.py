@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from analytics_app.auth.session import oidc_configured, sign_in_locally, signed_in_user
+from analytics_app.auth.session import identity_refusal, oidc_configured, sign_in_locally
 
 st.title("Wealth Data Platform")
 
 if oidc_configured():
-    if st.user.is_logged_in and signed_in_user() is None:
-        st.error(
-            "Your account is not registered for this app: ask an administrator to add your "
-            "e-mail with `wdp users add`."
-        )
+    refusal = identity_refusal()
+    if refusal is not None:
+        st.error(refusal, icon=":material/block:")
+        # Signed in at the provider but refused here: offer another account.
+        st.button("Sign out", on_click=st.logout)
     st.button("Sign in with your company account", on_click=st.login, type="primary")
     st.stop()
 

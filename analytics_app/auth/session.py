@@ -42,12 +42,38 @@ def signed_in_user() -> AppUser | None:
     user = st.session_state.get(SESSION_USER_KEY)
     if isinstance(user, AppUser):
         return user
-    if oidc_configured() and st.user.is_logged_in:
-        email = str(st.user.get("email") or "")
-        found = user_store().find_by_email(email) if email else None
+    if oidc_configured() and st.user.is_logged_in and identity_refusal() is None:
+        found = user_store().find_by_email(str(st.user.get("email")))
         if found is not None:
             st.session_state[SESSION_USER_KEY] = found
         return found
+    return None
+
+
+def identity_refusal() -> str | None:
+    """Why the person the identity provider signed in may not use the app; None if they may.
+
+    The e-mail is the only link to a user-store entry, so an e-mail the provider
+    says it has not verified (`email_verified` false) is refused: anyone could
+    have typed it.
+    """
+    if not (oidc_configured() and st.user.is_logged_in):
+        return None
+    email = str(st.user.get("email") or "")
+    if not email:
+        return (
+            "Your identity provider did not share your e-mail address, which this app "
+            "needs to know your role: ask an administrator to check the sign-in settings."
+        )
+    if st.user.get("email_verified") is False:
+        return (
+            f"Your identity provider has not verified {email}: verify it there, then sign in again."
+        )
+    if user_store().find_by_email(email) is None:
+        return (
+            f"{email} is not registered for this app: ask an administrator to add it "
+            "(`wdp users add NAME --role ROLE --email EMAIL`)."
+        )
     return None
 
 
