@@ -16,10 +16,11 @@ docs/benchmarks.md ("Plaid ingestion"):
    offline Plaid in its own process. Per loader: rows/s, requests/s, and the
    throttle's theoretical minimum time (calls / per-client limit per endpoint):
    a pull close to it is bound by the API limits, not by our code. With
-   `--pull-parallel` the loaders run as the Dagster pools allow
+   `--pull-mode parallel` the loaders run as the Dagster pools allow
    (`orchestration/defs/plaid/assets.py` PLAID_POOLS): one process per pool
    (as the multiprocess executor runs steps), each with its own connection and
-   client, the snapshot loaders one after another in theirs.
+   client, the snapshot loaders one after another in theirs; `--pull-mode both`
+   runs the pull one by one, empties raw_plaid, then runs it by pool.
 Throwaway embedded warehouse; a benchmark, not a test.
 """
 
@@ -77,7 +78,12 @@ def main() -> int:
     parser.add_argument("--load-path-clients", type=int, default=200)
     parser.add_argument("--pull-clients", type=int, default=0)
     parser.add_argument("--pull-workers", type=int, default=8)
-    parser.add_argument("--pull-parallel", action="store_true")
+    parser.add_argument(
+        "--pull-mode",
+        choices=("sequential", "parallel", "both"),
+        default="sequential",
+        help="both: one by one, then (raw_plaid emptied) by pool, in the same run",
+    )
     arguments = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="wdp-bench-plaid-"))
     home.chmod(0o755)
@@ -98,7 +104,11 @@ def main() -> int:
             run_load_path(server, world, items, keyring)
         if arguments.pull_clients:
             world, items = prepare_world(server, home, arguments.pull_clients, keyring)
-            run_pull(server, world, items, keyring, arguments.pull_workers, arguments.pull_parallel)
+            modes = ("sequential", "parallel") if arguments.pull_mode == "both" else ()
+            for number, mode in enumerate(modes or (arguments.pull_mode,)):
+                if number:
+                    empty_raw_plaid(server)
+                run_pull(server, world, items, keyring, arguments.pull_workers, mode == "parallel")
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
@@ -403,6 +413,16 @@ def run_pull(
     finally:
         plaid.terminate()
         plaid.wait(timeout=30)
+
+
+def empty_raw_plaid(server: Warehouse) -> None:
+    """Every raw_plaid table emptied (as the owner), so the next pull is a first pull again."""
+    connection = psycopg2.connect(server.admin_url("warehouse"))
+    with connection, connection.cursor() as cursor:
+        cursor.execute("select tablename from pg_tables where schemaname = 'raw_plaid'")
+        tables = [sql.Identifier("raw_plaid", name) for (name,) in cursor.fetchall()]
+        cursor.execute(sql.SQL("truncate {}").format(sql.SQL(", ").join(tables)))
+    connection.close()
 
 
 def _run_lane(names: tuple[str, ...]) -> list[dict]:
