@@ -92,17 +92,20 @@ def copy_merge(
     key_columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
     change_column: str | None,
+    unstorable_rows: list[Sequence[Any]] | None = None,
 ) -> MergeCounts:
     """COPY `rows` into a temp copy of `target_table` and merge them on `key_columns`.
 
     Existing rows are updated only when `change_column` differs (or always, if
-    it is None), so merging the same rows twice changes nothing.
+    it is None), so merging the same rows twice changes nothing. Rows Postgres
+    cannot store (a NUL in a text) are left out and appended to `unstorable_rows`
+    for the caller to quarantine; without that list they raise `UnstorableTextError`.
     """
     schema, table = target_table.split(".")
     target = sql.Identifier(schema, table)
     column_list = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
     with connection.cursor() as cursor:
-        _stage_rows(cursor, target, column_list, rows)
+        _stage_rows(cursor, target, column_list, rows, unstorable_rows)
         updates = sql.SQL(", ").join(
             sql.SQL("{0} = excluded.{0}").format(sql.Identifier(column))
             for column in columns
@@ -115,12 +118,16 @@ def copy_merge(
             if change_column
             else sql.SQL("")
         )
+        # Counted in the server: returning a flag per row to Python cost a round of
+        # 20,000-row result sets per Plaid batch for two numbers.
         cursor.execute(
             sql.SQL(
+                "with merged as ("
                 "insert into {target} as {alias} ({columns}) "
                 "select {columns} from incoming_rows "
                 "on conflict ({keys}) do update set {updates} {changed} "
-                "returning (xmax = 0) as is_inserted"
+                "returning (xmax = 0) as is_inserted) "
+                "select count(*) filter (where is_inserted), count(*) from merged"
             ).format(
                 target=target,
                 alias=sql.Identifier(table),
@@ -130,10 +137,9 @@ def copy_merge(
                 changed=changed,
             )
         )
-        flags = [row[0] for row in cursor.fetchall()]
+        inserted, merged = cursor.fetchone()
         cursor.execute("drop table incoming_rows")
-    inserted = sum(flags)
-    return MergeCounts(inserted=inserted, updated=len(flags) - inserted)
+    return MergeCounts(inserted=inserted, updated=merged - inserted)
 
 
 def copy_insert_new(
@@ -337,7 +343,11 @@ def _sql_text(file_name: str) -> str:
 
 
 def _stage_rows(
-    cursor: Any, target: sql.Composable, column_list: sql.Composable, rows: Iterable[Sequence[Any]]
+    cursor: Any,
+    target: sql.Composable,
+    column_list: sql.Composable,
+    rows: Iterable[Sequence[Any]],
+    unstorable_rows: list[Sequence[Any]] | None = None,
 ) -> None:
     """COPY `rows` into `incoming_rows`, a temp copy of `target` dropped at commit."""
     cursor.execute(
@@ -347,18 +357,90 @@ def _stage_rows(
     )
     cursor.copy_expert(
         sql.SQL("copy incoming_rows ({}) from stdin").format(column_list).as_string(cursor),
-        _copy_text_stream(rows),
+        _copy_text_stream(rows, unstorable_rows),
     )
 
 
-def _copy_text_stream(rows: Iterable[Sequence[Any]]) -> io.StringIO:
-    """Rows in COPY's text format: tab-separated, `\\N` for NULL, specials escaped."""
-    buffer = io.StringIO()
+class UnstorableTextError(ValueError):
+    """A value holds a NUL character, which no Postgres text (or jsonb) value can store."""
+
+
+UNSTORABLE_NUL_REASON = "text field holds a NUL (\\x00) character, which Postgres cannot store"
+
+
+def _copy_text_stream(
+    rows: Iterable[Sequence[Any]], rejected: list[Sequence[Any]] | None = None
+) -> io.StringIO:
+    """Rows in COPY's text format: tab-separated, `\\N` for NULL, specials escaped.
+
+    A row with a NUL character in a value is appended to `rejected` and left
+    out (Postgres text cannot hold NUL: the whole COPY would fail with
+    CharacterNotInRepertoire); without a `rejected` list it raises
+    `UnstorableTextError` before anything is sent.
+    """
+    lines = []
+    append = lines.append
     for row in rows:
-        buffer.write("\t".join(_copy_text_value(value) for value in row))
-        buffer.write("\n")
-    buffer.seek(0)
-    return buffer
+        line = _copy_text_line(row)
+        if line is None:
+            if rejected is None:
+                raise UnstorableTextError(f"{UNSTORABLE_NUL_REASON}; nothing was written")
+            rejected.append(row)
+            continue
+        append(line)
+    if lines:
+        lines.append("")
+    return io.StringIO("\n".join(lines))
+
+
+def _copy_text_line(row: Sequence[Any]) -> str | None:
+    """One row's COPY text line (no newline), or None if a value holds a NUL.
+
+    Why not `_copy_text_value` per value: escaping every string costs more than
+    the rest of a Plaid load (profile in docs/benchmarks.md). Most rows have no
+    character to escape, which a few C-level scans of the joined line prove: as
+    many tabs as separators, as many backslashes as NULLs (`\\N`), no
+    newline, carriage return or NUL. Only other rows take the per-value path.
+    """
+    texts = [value if type(value) is str else _copy_raw_text(value) for value in row]
+    line = "\t".join(texts)
+    if (
+        line.count("\t") == len(texts) - 1
+        and "\n" not in line
+        and "\r" not in line
+        and "\x00" not in line
+        and line.count("\\") == row.count(None)
+    ):
+        return line
+    if any(_holds_nul(value) for value in row):
+        return None
+    return "\t".join(_copy_text_value(value) for value in row)
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL is in `value` or, for JSON and arrays, in any string within it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _copy_raw_text(value: Any) -> str:
+    """COPY text of a non-`str` value before escaping (`\\N` for NULL)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    if isinstance(value, list | tuple):
+        return _array_literal(value)
+    return str(value)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -16,7 +16,9 @@ per-item pattern bounded the nightly pull by our writes: docs/benchmarks.md).
 Snapshots (balances, holdings with tax lots, liabilities) are keyed by
 `as_of_date` and replace the item's rows of that day; transactions and
 investment transactions are merged by id. Rows are rewritten only when their
-fingerprint changed.
+fingerprint changed. A row Postgres cannot store (a NUL character in a text
+Plaid sent) goes to `quarantine.rejected_records` with its reason, in the
+transaction of its batch, and the rest of the batch is loaded.
 """
 
 from __future__ import annotations
@@ -34,7 +36,15 @@ from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 from psycopg2.extras import execute_batch
 
-from ingestion.load import LoadResult, copy_merge, record_load_end, record_load_start
+from ingestion.load import (
+    UNSTORABLE_NUL_REASON,
+    LoadResult,
+    RejectedRecord,
+    copy_merge,
+    quarantine,
+    record_load_end,
+    record_load_start,
+)
 from ingestion.plaid import records
 from ingestion.plaid.api import PlaidClient
 from ingestion.plaid.errors import (
@@ -91,6 +101,8 @@ class PlaidLoadResult:
     items_failed: int = 0
     rows_written: Counter[str] = field(default_factory=Counter)
     rows_received: Counter[str] = field(default_factory=Counter)
+    # Rows Postgres cannot store (a NUL in a text), per table: in quarantine.rejected_records.
+    rows_quarantined: Counter[str] = field(default_factory=Counter)
     failures: dict[str, str] = field(default_factory=dict)
     sync_restarts: int = 0
     api_calls: dict[str, int] = field(default_factory=dict)
@@ -430,6 +442,7 @@ def _run_items(
     snapshot_date: dt.date | None = None,
 ) -> None:
     connection = context.connection
+    cipher = EnvelopeCipher(context.keyring)
     audit = LoadResult(
         load_id=result.load_id, source_name=f"plaid/{result.product}", target_table="raw_plaid"
     )
@@ -458,7 +471,7 @@ def _run_items(
                 while in_flight:
                     if batch and not in_flight[0][1].done():
                         # Write now rather than wait: the warehouse works while Plaid answers.
-                        _write_batch(connection, batch, result, snapshot_date)
+                        _write_batch(connection, cipher, batch, result, snapshot_date)
                         batch, batch_rows = [], 0
                     item, future = in_flight.popleft()
                     prepared = future.result()  # PlaidCredentialsError propagates: stop the run
@@ -466,19 +479,19 @@ def _run_items(
                     batch.append((item, prepared))
                     batch_rows += prepared.row_count
                     if len(batch) >= WRITE_BATCH_ITEMS or batch_rows >= WRITE_BATCH_ROWS:
-                        _write_batch(connection, batch, result, snapshot_date)
+                        _write_batch(connection, cipher, batch, result, snapshot_date)
                         batch, batch_rows = [], 0
             except PlaidCredentialsError:
                 # Items already fetched are kept: the next run need not fetch them again.
                 _cancel(in_flight)
                 if batch:
-                    _write_batch(connection, batch, result, snapshot_date)
+                    _write_batch(connection, cipher, batch, result, snapshot_date)
                 raise
             except BaseException:
                 _cancel(in_flight)
                 raise
             if batch:
-                _write_batch(connection, batch, result, snapshot_date)
+                _write_batch(connection, cipher, batch, result, snapshot_date)
         retryable_failures = result.items_failed
         if items and retryable_failures == len(items):
             raise PlaidUnavailableError(
@@ -490,6 +503,7 @@ def _run_items(
     finally:
         audit.rows_read = sum(result.rows_received.values())
         audit.rows_inserted = sum(result.rows_written.values())
+        audit.rows_quarantined = sum(result.rows_quarantined.values())
         connection.rollback()
         record_load_end(connection, audit, status)
         connection.commit()
@@ -516,6 +530,7 @@ def _prepare_item(
 
 def _write_batch(
     connection: Connection,
+    cipher: EnvelopeCipher,
     batch: Sequence[tuple[PlaidItem, ItemWrite]],
     result: PlaidLoadResult,
     snapshot_date: dt.date | None,
@@ -528,9 +543,15 @@ def _write_batch(
         for table, rows in prepared.rows.items():
             rows_by_table.setdefault(table, []).extend(rows)
     written: Counter[str] = Counter()
+    quarantined: Counter[str] = Counter()
     try:
         for table, rows in rows_by_table.items():
-            written[table.name] += _merge(connection, table, rows)
+            unstorable: list[tuple[Any, ...]] = []
+            written[table.name] += _merge(connection, table, rows, unstorable)
+            if unstorable:
+                quarantined[table.name] += _quarantine_rows(
+                    connection, cipher, table, unstorable, result
+                )
             if snapshot_date is not None and "as_of_date" in table.key_columns:
                 written[f"{table.name}_dropped"] += _drop_rows_not_received(
                     connection,
@@ -571,6 +592,7 @@ def _write_batch(
         connection.rollback()
         raise
     result.rows_written.update(written)
+    result.rows_quarantined.update(quarantined)
     for item, prepared in batch:
         _tally_item(item, prepared, result)
 
@@ -640,8 +662,17 @@ def _record_health(
 # -- writing -------------------------------------------------------------------------------
 
 
-def _merge(connection: Connection, table: RawTable, rows: list[tuple[Any, ...]]) -> int:
-    """Merge rows on the table's key; a row is rewritten only when its fingerprint moved."""
+def _merge(
+    connection: Connection,
+    table: RawTable,
+    rows: list[tuple[Any, ...]],
+    unstorable: list[tuple[Any, ...]],
+) -> int:
+    """Merge rows on the table's key; a row is rewritten only when its fingerprint moved.
+
+    Rows Postgres cannot store (a NUL in a text) are appended to `unstorable`,
+    and the others are merged.
+    """
     if not rows:
         return 0
     rows = list({records.row_key(table, row): row for row in rows}.values())
@@ -652,8 +683,49 @@ def _merge(connection: Connection, table: RawTable, rows: list[tuple[Any, ...]])
         key_columns=table.key_columns,
         rows=rows,
         change_column="_row_sha256",
+        unstorable_rows=unstorable,
     )
     return counts.inserted + counts.updated
+
+
+def _quarantine_rows(
+    connection: Connection,
+    cipher: EnvelopeCipher,
+    table: RawTable,
+    rows: list[tuple[Any, ...]],
+    result: PlaidLoadResult,
+) -> int:
+    """Record rows Postgres cannot store in `quarantine.rejected_records`, in the batch's
+    transaction: reference `<table>:<key>`, the row (encrypted) as payload."""
+    rejected = [
+        RejectedRecord(
+            source_reference=_quarantine_reference(table, row),
+            quarantine_reason=f"{UNSTORABLE_NUL_REASON}; the rest of the batch was loaded",
+            payload=dict(zip(table.source_columns, row, strict=False)),
+        )
+        for row in rows
+    ]
+    for record in rejected:
+        # The reference names the table and key only: no field value reaches the log.
+        logger.warning(
+            "plaid/%s: %s quarantined: %s",
+            result.product,
+            record.source_reference,
+            UNSTORABLE_NUL_REASON,
+        )
+    return quarantine(
+        connection,
+        cipher,
+        load_id=result.load_id,
+        source_name=f"plaid/{result.product}",
+        records=rejected,
+    )
+
+
+def _quarantine_reference(table: RawTable, row: tuple[Any, ...]) -> str:
+    """`raw_plaid.<table>:<key>`; a NUL in the key itself is spelled out (this is text too)."""
+    key = "/".join(str(value) for value in records.row_key(table, row))
+    return f"{table.qualified_name}:{key}".replace("\x00", "\\x00")
 
 
 def _drop_rows_not_received(

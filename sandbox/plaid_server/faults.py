@@ -36,6 +36,8 @@ FAULT_KEYS: dict[str, str] = {
     "product_not_ready_rate": "share of items (chosen by hash) whose products are not ready",
     "sync_mutation_rate": "share of /transactions/sync continuation pages that fail with "
     "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+    "nul_text_rate": "share of transactions (their name) and accounts (their official_name), "
+    "chosen by hash, served with a NUL (\\x00) character in that text",
 }
 
 _RATES = (
@@ -47,6 +49,7 @@ _RATES = (
     "item_login_required_rate",
     "product_not_ready_rate",
     "sync_mutation_rate",
+    "nul_text_rate",
 )
 _COUNTS = (
     "seed",
@@ -78,6 +81,7 @@ class FaultSpec:
     product_not_ready: frozenset[str] = frozenset()
     product_not_ready_rate: float = 0.0
     sync_mutation_rate: float = 0.0
+    nul_text_rate: float = 0.0
 
     @classmethod
     def parse(cls, spec: str | None) -> FaultSpec:
@@ -175,6 +179,11 @@ class FaultState:
         """Plaid's /sandbox/item/reset_login: the item needs a new login from now on."""
         with self._lock:
             self._login_required.add(item_id)
+
+    def has_nul_text(self, record_id: str) -> bool:
+        """Whether the record (a transaction or account id) is served with a NUL in its text."""
+        rate = self.spec.nul_text_rate
+        return rate > 0 and _item_share(self.spec.seed, "nul_text", record_id) < rate
 
     def product_not_ready(self, item_id: str) -> bool:
         if item_id in self.spec.product_not_ready:

@@ -188,7 +188,7 @@ class PlaidApp:
     def _endpoint(self, path: str, item: ItemRecord, body: dict) -> dict:
         responses = self.responses
         if path in {"/accounts/get", "/accounts/balance/get"}:
-            return responses.accounts_get(item, body)
+            return self._with_nul_texts(responses.accounts_get(item, body))
         if path == "/item/get":
             return responses.item_get(item, body)
         if path == "/investments/holdings/get":
@@ -198,7 +198,20 @@ class PlaidApp:
         if path == "/liabilities/get":
             return responses.liabilities_get(item, body)
         mutation = self.faults.draw(self.faults.spec.sync_mutation_rate)
-        return responses.transactions_sync(item, body, mutation=mutation)
+        return self._with_nul_texts(responses.transactions_sync(item, body, mutation=mutation))
+
+    def _with_nul_texts(self, answer: dict) -> dict:
+        """The `nul_text_rate` fault: a NUL inside chosen names, as some institutions send."""
+        if self.faults.spec.nul_text_rate <= 0:
+            return answer
+        for transaction in [*answer.get("added", []), *answer.get("modified", [])]:
+            if transaction.get("name") and self.faults.has_nul_text(transaction["transaction_id"]):
+                name = transaction["name"]
+                transaction["name"] = f"{name[:3]}\x00{name[3:]}"
+        for account in answer.get("accounts") or []:
+            if self.faults.has_nul_text(account["account_id"]):
+                account["official_name"] = f"{account.get('official_name') or 'Account'}\x00"
+        return answer
 
     def set_today(self, day: dt.date) -> None:
         """Move the simulated clock; moving forward sends the new day's webhooks."""

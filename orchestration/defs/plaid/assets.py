@@ -10,9 +10,12 @@
   `raw_plaid/transactions` (/transactions/sync from the stored cursor).
 
 Every asset calls Plaid, so each has a retry policy (for Plaid being down as a
-whole; per-call retries are the client's) and runs in the `plaid_api`
-concurrency pool. A run tagged `wdp/plaid_item_ids` (the webhook sensor's, see
-`webhooks.py`) loads only those items. Metadata counts items by health and rows per table. Each raw
+whole; per-call retries are the client's) and runs in a concurrency pool of
+its Plaid endpoint (`PLAID_POOLS`): Plaid limits each endpoint on its own, so
+steps of different endpoints may run at once while no endpoint is called by
+two steps (each with its own client-side throttle) at the same time. A run
+tagged `wdp/plaid_item_ids` (the webhook sensor's, see `webhooks.py`) loads
+only those items. Metadata counts items by health and rows per table. Each raw
 table has a Great Expectations suite in `expectations/`.
 """
 
@@ -46,6 +49,19 @@ from orchestration.resources import KeyringResource, PlaidResource, WarehouseRes
 
 EXPECTATIONS_DIR = Path(__file__).parent / "expectations"
 PLAID_POOL = "plaid_api"
+"""The snapshot assets' pool. They share one (one snapshot step at a time) because a
+snapshot of a past partition moves the offline sandbox's clock, which every Plaid
+call of that moment then answers from: two snapshot steps of different days must
+not overlap. Plaid itself has no clock; its limits alone would allow them in parallel."""
+PLAID_POOLS = {
+    "items": "plaid_api_item_get",
+    "snapshots": PLAID_POOL,
+    "investment_transactions": "plaid_api_investments_transactions_get",
+    "transactions": "plaid_api_transactions_sync",
+}
+"""One pool per Plaid endpoint (the snapshot endpoints together, see PLAID_POOL); each
+has the instance's `default_limit` of 1 (orchestration/dagster.yaml), so a 10,000-client
+nightly is bound by its slowest endpoint, not the sum of all (docs/benchmarks.md)."""
 GROUP = "plaid"
 
 SNAPSHOT_PARTITIONS = DAILY_PARTITIONS
@@ -135,6 +151,7 @@ def _metadata(result: PlaidLoadResult, calls: dict[str, int]) -> dict[str, dg.Me
         "items_failed": dg.MetadataValue.int(result.items_failed),
         "rows_received": dg.MetadataValue.json(dict(result.rows_received)),
         "rows_written": dg.MetadataValue.json(dict(result.rows_written)),
+        "rows_quarantined": dg.MetadataValue.json(dict(result.rows_quarantined)),
         "item_failures": dg.MetadataValue.json(result.failures),
         "sync_restarts": dg.MetadataValue.int(result.sync_restarts),
         "api_calls": dg.MetadataValue.json(calls),
@@ -161,7 +178,7 @@ def _results(result: PlaidLoadResult, tables: Sequence[str]) -> list[dg.Material
     group_name=GROUP,
     kinds={"postgres", "plaid"},
     deps=[APP_ITEMS],
-    pool=PLAID_POOL,
+    pool=PLAID_POOLS["items"],
     retry_policy=PLAID_RETRY_POLICY,
     description=(
         "Plaid items of active clients with their health (ok / needs_relink / "
@@ -190,7 +207,7 @@ BALANCE_TABLES = ("accounts", "balances_daily")
         _spec("balances_daily", "Balances per account and day (/accounts/get)."),
     ],
     partitions_def=SNAPSHOT_PARTITIONS,
-    pool=PLAID_POOL,
+    pool=PLAID_POOLS["snapshots"],
     retry_policy=PLAID_RETRY_POLICY,
 )
 def raw_plaid_balances(
@@ -216,7 +233,7 @@ HOLDING_TABLES = ("securities", "holdings_daily", "holding_tax_lots_daily")
         ),
     ],
     partitions_def=SNAPSHOT_PARTITIONS,
-    pool=PLAID_POOL,
+    pool=PLAID_POOLS["snapshots"],
     retry_policy=PLAID_RETRY_POLICY,
 )
 def raw_plaid_holdings(
@@ -245,7 +262,7 @@ LIABILITY_TABLES = (
         _spec("liabilities_student", "Student loans per account and day (numbers last 4)."),
     ],
     partitions_def=SNAPSHOT_PARTITIONS,
-    pool=PLAID_POOL,
+    pool=PLAID_POOLS["snapshots"],
     retry_policy=PLAID_RETRY_POLICY,
 )
 def raw_plaid_liabilities(
@@ -263,7 +280,7 @@ def raw_plaid_liabilities(
     group_name=GROUP,
     kinds={"postgres", "plaid"},
     deps=[APP_ITEMS],
-    pool=PLAID_POOL,
+    pool=PLAID_POOLS["investment_transactions"],
     retry_policy=PLAID_RETRY_POLICY,
     description=(
         "Investment transactions, every page of /investments/transactions/get: 24 months on "
@@ -289,7 +306,7 @@ def raw_plaid_investment_transactions(
     group_name=GROUP,
     kinds={"postgres", "plaid"},
     deps=[APP_ITEMS],
-    pool=PLAID_POOL,
+    pool=PLAID_POOLS["transactions"],
     retry_policy=PLAID_RETRY_POLICY,
     description=(
         "Bank and card transactions by /transactions/sync from each item's stored cursor; "

@@ -89,16 +89,24 @@ def test_sensors_and_jobs_resolve(defs: dg.Definitions) -> None:
     }
 
 
-def test_api_bound_assets_retry_with_backoff_in_the_plaid_pool(defs: dg.Definitions) -> None:
+def test_api_bound_assets_retry_with_backoff_in_their_endpoint_pool(
+    defs: dg.Definitions,
+) -> None:
     graph = defs.resolve_asset_graph()
     plaid_keys = [key for key in graph.get_all_asset_keys() if key.path[0] == "raw_plaid"]
     assert plaid_keys
+    pools: dict[str, set[str]] = {}
     for key in plaid_keys:
         op = defs.resolve_assets_def(key).op
-        assert op.pool == "plaid_api", key
+        assert op.pool is not None and op.pool.startswith("plaid_api"), key
+        pools.setdefault(op.pool, set()).add(key.path[-1])
         assert op.retry_policy is not None and op.retry_policy.max_retries >= 1, key
         assert op.retry_policy.backoff == dg.Backoff.EXPONENTIAL, key
         assert op.retry_policy.jitter is not None, key
+    # Endpoints run in parallel; the snapshots (they move the sandbox clock) share one pool.
+    assert pools["plaid_api"] >= {"balances_daily", "holdings_daily", "liabilities_credit"}
+    assert len(pools) == 4, pools
+    assert pools["plaid_api_transactions_sync"] == {"transactions"}
 
 
 def test_the_instance_caps_the_plaid_pool() -> None:
