@@ -182,7 +182,7 @@ def gx_suite_check(suite_path: Path) -> dg.AssetChecksDefinition:
                 "row_count": outcome.row_count,
                 "previous_passing_row_count": previous_row_count,
                 "validated": True,
-                "validated_in_run": context.run_id,
+                "validated_in_run": context.op_execution_context.run_id,
                 # The table as validated: read before the suite ran, so a write during the
                 # validation makes the next run validate again.
                 "table_version": version_now,
