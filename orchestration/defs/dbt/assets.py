@@ -173,7 +173,7 @@ def _models_read_outside(
 ) -> set[str]:
     """unique ids of this step's nodes that an asset outside the step depends on."""
     own_keys = context.assets_def.keys
-    asset_graph = context.repository_def.asset_graph
+    asset_graph = context.job_def.asset_layer  # the run's assets: has(), get().child_keys
     translator = WdpDbtTranslator()
     read_outside = set()
     for unique_id in _step_nodes(manifest, FIRST_STEP):
