@@ -1,10 +1,14 @@
 """dbt models as Dagster assets, run through dagster-dbt.
 
-The manifest is prepared lazily (`prepare_if_dev` under `dagster dev`; `wdp`
-and the tests call `project.prepare_dbt_manifest()` before importing this
-module). dbt connects as `wdp_transformer`; its connection settings are
-exported just before dbt runs, with the password read by libpq from the
-passfile, never written anywhere.
+The manifest is prepared before this module is imported (`wdp` and the tests
+call `project.prepare_dbt_manifest()`; under `dagster dev`, `prepare_if_dev`
+below re-parses only when a project file is newer, into a private folder, so
+the several run workers of a backfill never contend for it). Each dbt
+invocation writes its artifacts into a target folder of its own
+(`project.invocation_target_path`), never into the shared `target/`. dbt
+connects as `wdp_transformer`; its connection settings are exported just
+before dbt runs, with the password read by libpq from the passfile, never
+written anywhere.
 """
 
 import os
@@ -16,12 +20,18 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT, dbt_connection_env
+from orchestration.defs.dbt.project import (
+    DBT_EXECUTABLE,
+    DBT_PROJECT,
+    dbt_connection_env,
+    invocation_target_path,
+    prepare_if_dev,
+)
 from orchestration.defs.dbt.source_freshness import dbt_source_freshness
 from orchestration.defs.quality.great_expectations import gx_suite_check
 from warehouse_ddl import Warehouse
 
-DBT_PROJECT.prepare_if_dev()
+prepare_if_dev()
 
 
 MARTS_FRESHNESS = dg.FreshnessPolicy.time_window(
@@ -53,7 +63,8 @@ and the ones after it; the nightly job runs the three steps in order."""
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     os.environ.update(dbt_connection_env(Warehouse.from_env()))
-    yield from dbt.cli(["build"], context=context).stream()
+    target_path = invocation_target_path(context.run.run_id, context.op_execution_context.op.name)
+    yield from dbt.cli(["build"], context=context, target_path=target_path).stream()
 
 
 @dbt_assets(
