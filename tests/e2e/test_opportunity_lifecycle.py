@@ -61,8 +61,8 @@ def test_recorded_actions_reach_the_lifecycle_mart(
                 "and assignment._deleted_in_source_at is null "
                 "where not exists (select 1 from concierge.opportunity_actions as action "
                 "where action.client_key = opportunity.client_key) "
-                "order by opportunity.estimated_annual_benefit_usd desc, opportunity.client_key "
-                "limit 1"
+                "order by opportunity.estimated_annual_benefit_usd desc nulls last, "
+                "opportunity.client_key, opportunity.opportunity_type limit 1"
             )
             concierge_id, client_key, opportunity_type, as_of_date = cursor.fetchone()
             cursor.execute(
