@@ -1,10 +1,14 @@
 """dbt models as Dagster assets, run through dagster-dbt.
 
-The manifest is prepared lazily (`prepare_if_dev` under `dagster dev`; `wdp`
-and the tests call `project.prepare_dbt_manifest()` before importing this
-module). dbt connects as `wdp_transformer`; its connection settings are
-exported just before dbt runs, with the password read by libpq from the
-passfile, never written anywhere.
+The manifest is prepared before this module is imported (`wdp` and the tests
+call `project.prepare_dbt_manifest()`; under `dagster dev`, `prepare_if_dev`
+below re-parses only when a project file is newer, into a private folder, so
+the several run workers of a backfill never contend for it). Each dbt
+invocation writes its artifacts into a target folder of its own
+(`project.invocation_target_path`), never into the shared `target/`. dbt
+connects as `wdp_transformer`; its connection settings are exported just
+before dbt runs, with the password read by libpq from the passfile, never
+written anywhere.
 """
 
 import json
@@ -18,13 +22,19 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.dbt import change_detection
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT, dbt_connection_env
+from orchestration.defs.dbt.project import (
+    DBT_EXECUTABLE,
+    DBT_PROJECT,
+    dbt_connection_env,
+    invocation_target_path,
+    prepare_if_dev,
+)
 from orchestration.defs.dbt.source_freshness import dbt_source_freshness
 from orchestration.defs.quality.great_expectations import gx_suite_check
 from orchestration.resources import WarehouseResource
 from warehouse_ddl import Warehouse
 
-DBT_PROJECT.prepare_if_dev()
+prepare_if_dev()
 
 
 MARTS_FRESHNESS = dg.FreshnessPolicy.time_window(
@@ -66,10 +76,11 @@ def _build(
 ) -> Iterator[Any]:
     """`dbt build` of this step's nodes whose inputs changed (change_detection.py)."""
     os.environ.update(dbt_connection_env(Warehouse.from_env()))
+    target_path = invocation_target_path(context.run.run_id, context.op_execution_context.op.name)
     if context.selected_asset_keys != context.assets_def.keys:
         # A hand-picked subset (`wdp run --select`, the UI): build what was asked, as asked,
         # and record nothing (the step's other models were not built).
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(["build"], context=context, target_path=target_path).stream()
         return
     manifest = json.loads(Path(DBT_PROJECT.manifest_path).read_text())
     connection = warehouse.connect("wdp_transformer")
@@ -87,7 +98,7 @@ def _build(
         context.log.info(f"{dbt_step}: nothing to build; dbt not started")
         return
     if plan.build_all:
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(["build"], context=context, target_path=target_path).stream()
     else:
         kept = sorted(_step_nodes(manifest, dbt_step) - plan.excluded)
         context.log.info(
@@ -108,6 +119,7 @@ def _build(
                     " ".join(change_detection.fqn_selectors(manifest, plan.excluded)),
                 ],
                 context=context,
+                target_path=target_path,
             )
         finally:
             if previous_indirect is None:
@@ -118,7 +130,7 @@ def _build(
     # Reached only when dbt succeeded (a failed build raises): record what it built from.
     connection = warehouse.connect("wdp_transformer")
     try:
-        change_detection.record_build_state(connection, dbt_step, current, context.run_id)
+        change_detection.record_build_state(connection, dbt_step, current, context.run.run_id)
     finally:
         connection.close()
 

@@ -18,7 +18,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.dbt.project import DBT_PROJECT, dbt_connection_env
+from orchestration.defs.dbt.project import (
+    DBT_PROJECT,
+    dbt_connection_env,
+    invocation_target_path,
+    prepare_if_dev,
+)
 from warehouse_ddl import Warehouse
 
 CHECK_NAME = "dbt_source_freshness"
@@ -65,6 +70,7 @@ def _manifest() -> dict[str, Any]:
     return json.loads(Path(DBT_PROJECT.manifest_path).read_text())
 
 
+prepare_if_dev()
 _SOURCES = sources_with_freshness(_manifest())
 
 
@@ -85,7 +91,14 @@ def dbt_source_freshness(
     context: dg.AssetCheckExecutionContext, dbt: DbtCliResource
 ) -> Iterator[dg.AssetCheckResult]:
     os.environ.update(dbt_connection_env(Warehouse.from_env()))
-    invocation = dbt.cli(["source", "freshness"], raise_on_error=False, manifest=_manifest())
+    # Its own target folder: the freshness checks of concurrent runs (a backfill's
+    # partitions) would otherwise overwrite each other's sources.json.
+    invocation = dbt.cli(
+        ["source", "freshness"],
+        raise_on_error=False,
+        manifest=_manifest(),
+        target_path=invocation_target_path(context.run.run_id, CHECK_NAME),
+    )
     invocation.wait()
     try:
         results = invocation.get_artifact("sources.json").get("results", [])
