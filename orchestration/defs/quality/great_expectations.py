@@ -7,7 +7,6 @@ expectations execute as SQL in the warehouse. Each result is also written as
 JSON under `WDP_HOME/gx/validations/<suite>/` so failures can be read later.
 """
 
-import hashlib
 import html
 import json
 import math
@@ -19,7 +18,6 @@ from typing import Any
 import dagster as dg
 import yaml
 
-from orchestration.defs.quality.table_versions import table_version
 from orchestration.resources import WarehouseResource
 
 
@@ -119,7 +117,6 @@ def run_gx_suite(spec: GxSuiteSpec, sqlalchemy_url: str) -> GxOutcome:
 def gx_suite_check(suite_path: Path) -> dg.AssetChecksDefinition:
     """An asset check (blocking when the suite's severity is ERROR) that runs the suite."""
     spec = GxSuiteSpec.from_yaml(suite_path)
-    suite_sha256 = hashlib.sha256(suite_path.read_bytes()).hexdigest()
     severity = (
         dg.AssetCheckSeverity.ERROR if spec.severity == "ERROR" else dg.AssetCheckSeverity.WARN
     )
@@ -135,34 +132,7 @@ def gx_suite_check(suite_path: Path) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> dg.AssetCheckResult:
         check_key = dg.AssetCheckKey(dg.AssetKey(list(spec.asset_key)), f"gx_{spec.suite_name}")
-        last_passing = _last_passing_evaluation(context.instance, check_key)
-        connection = warehouse.connect("wdp_engineer")
-        try:
-            version_now = table_version(connection, spec.schema, spec.table)
-        finally:
-            connection.close()
-        if (
-            last_passing is not None
-            and version_now is not None
-            and last_passing.metadata.get("table_version") == version_now
-            and last_passing.metadata.get("suite_sha256") == suite_sha256
-        ):
-            # Same rows (no tuple written since) and the same suite: the verdict cannot differ.
-            return dg.AssetCheckResult(
-                passed=True,
-                severity=severity,
-                description=(
-                    f"table unchanged since the passing validation in run {last_passing.run_id} "
-                    "(same rows, same suite): not validated again"
-                ),
-                metadata={
-                    **last_passing.metadata,
-                    "validated": False,
-                    "validated_in_run": last_passing.metadata.get("validated_in_run")
-                    or last_passing.run_id,
-                },
-            )
-        previous_row_count = last_passing.row_count if last_passing else None
+        previous_row_count = _last_passing_row_count(context.instance, check_key)
         outcome = run_gx_suite(
             spec.with_row_count_floor(previous_row_count), warehouse.sqlalchemy_url("wdp_engineer")
         )
@@ -181,35 +151,16 @@ def gx_suite_check(suite_path: Path) -> dg.AssetChecksDefinition:
                 "validations_page": dg.MetadataValue.path(str(saved_to.parents[2] / "index.html")),
                 "row_count": outcome.row_count,
                 "previous_passing_row_count": previous_row_count,
-                "validated": True,
-                "validated_in_run": context.op_execution_context.run_id,
-                # The table as validated: read before the suite ran, so a write during the
-                # validation makes the next run validate again.
-                "table_version": version_now,
-                "suite_sha256": suite_sha256,
             },
         )
 
     return _gx_check
 
 
-@dataclass(frozen=True)
-class PassingEvaluation:
-    """The last passing evaluation of a check: its run and its metadata (plain values)."""
-
-    run_id: str
-    metadata: dict[str, Any]
-
-    @property
-    def row_count(self) -> int | None:
-        value = self.metadata.get("row_count")
-        return int(value) if value is not None else None
-
-
-def _last_passing_evaluation(
+def _last_passing_row_count(
     instance: dg.DagsterInstance, check_key: dg.AssetCheckKey
-) -> PassingEvaluation | None:
-    """The last passing evaluation of this check that counted rows, from Dagster's event log."""
+) -> int | None:
+    """`row_count` of the last passing evaluation of this check, from Dagster's event log."""
     for record in instance.event_log_storage.get_asset_check_execution_history(check_key, limit=20):
         event = record.event
         evaluation = (
@@ -217,13 +168,9 @@ def _last_passing_evaluation(
         )
         if evaluation is None or not getattr(evaluation, "passed", False):
             continue
-        metadata = {
-            name: value.value
-            for name, value in evaluation.metadata.items()
-            if isinstance(value.value, str | int | float | bool) or value.value is None
-        }
-        if metadata.get("row_count") is not None:
-            return PassingEvaluation(run_id=record.run_id, metadata=metadata)
+        row_count = evaluation.metadata.get("row_count")
+        if row_count is not None and row_count.value is not None:
+            return int(row_count.value)
     return None
 
 
