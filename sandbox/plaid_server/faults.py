@@ -146,6 +146,7 @@ class FaultState:
             self._random = random.Random(spec.seed)
             self._windows: dict[str, deque[float]] = {}
             self._login_required: set[str] = set(spec.item_login_required)
+            self._keyed_draws: dict[tuple[str, str], int] = {}
 
     def draw(self, rate: float) -> bool:
         """True with probability `rate` (seeded)."""
@@ -153,6 +154,20 @@ class FaultState:
             return False
         with self._lock:
             return self._random.random() < rate
+
+    def draw_for(self, rate: float, purpose: str, key: str) -> bool:
+        """True with probability `rate`, decided by hash(seed, purpose, key, attempt).
+
+        The nth request for the same key gets the same answer on every run,
+        whatever order concurrent clients ask in; `draw` shares one random
+        stream, so its answers move between requests when threads interleave.
+        """
+        if rate <= 0:
+            return False
+        with self._lock:
+            attempt = self._keyed_draws.get((purpose, key), 0) + 1
+            self._keyed_draws[(purpose, key)] = attempt
+        return _item_share(self.spec.seed, f"{purpose}:{attempt}", key) < rate
 
     def over_limit(self, key: str, per_minute: int) -> bool:
         """Count a request for `key`; True when it exceeds `per_minute` in the last 60 s."""

@@ -197,7 +197,13 @@ class PlaidApp:
             return responses.investment_transactions_get(item, body)
         if path == "/liabilities/get":
             return responses.liabilities_get(item, body)
-        mutation = self.faults.draw(self.faults.spec.sync_mutation_rate)
+        # Keyed by item and cursor: which page of which sync fails does not
+        # depend on the order the client's threads happen to ask in.
+        mutation = self.faults.draw_for(
+            self.faults.spec.sync_mutation_rate,
+            "sync_mutation",
+            f"{item.item_id}:{body.get('cursor')}",
+        )
         return self._with_nul_texts(responses.transactions_sync(item, body, mutation=mutation))
 
     def _with_nul_texts(self, answer: dict) -> dict:

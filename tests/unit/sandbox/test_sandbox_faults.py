@@ -55,6 +55,21 @@ def test_random_faults_are_seeded() -> None:
     assert first.draw(0.0) is False
 
 
+def test_keyed_draws_do_not_depend_on_the_order_of_requests() -> None:
+    keys = [f"item_{n}:cursor" for n in range(200)]
+    first = FaultState(FaultSpec(seed=3))
+    second = FaultState(FaultSpec(seed=3))
+    forward = {key: [first.draw_for(0.3, "sync", key) for _ in range(3)] for key in keys}
+    backward = {
+        key: [second.draw_for(0.3, "sync", key) for _ in range(3)] for key in reversed(keys)
+    }
+    assert forward == backward
+    # Retries of one key get fresh answers, and the share is about the rate.
+    assert any(answers[0] != answers[1] for answers in forward.values())
+    share = sum(sum(answers) for answers in forward.values()) / (3 * len(keys))
+    assert 0.2 < share < 0.4
+
+
 def test_item_choices_are_stable_and_proportional() -> None:
     state = FaultState(FaultSpec(seed=1, item_login_required_rate=0.2))
     chosen = [state.needs_login(f"item_{n}") for n in range(2000)]

@@ -67,7 +67,7 @@ def loaded_transactions(loader: Connection) -> dict[str, tuple]:
 def test_sync_over_several_days_with_mutations_equals_a_fresh_sync(
     world, loader: Connection, keyring: Keyring, items
 ) -> None:
-    with PlaidSandboxServer(world, port=0, faults="seed=3,sync_mutation_rate=0.05") as server:
+    with PlaidSandboxServer(world, port=0, faults="seed=3,sync_mutation_rate=0.2") as server:
         context = plaid_context(server, loader, keyring)
         restarts = 0
         removed = 0
