@@ -376,8 +376,42 @@ def with_dbt(command: tuple[str, ...]) -> None:
 @_friendly_errors
 def run(selection: str, partition: str | None) -> None:
     """Materialize assets in process; exit 1 if any step or blocking check fails."""
-    ok = run_pipeline(selection, partition)
+    try:
+        ok = run_pipeline(selection, partition)
+    except (WarehouseError, PrivacyError):
+        raise  # bad settings: one sentence to whoever ran the command, no run started
+    except Exception as error:
+        # The run stopped before it could report itself, e.g. the Postgres that
+        # holds Dagster's run storage went away mid-run. No sensor sees such a
+        # run, so alert here.
+        send_alert(
+            Alert(
+                kind="run_failed",
+                summary=f"wdp run stopped before it finished: {_error_summary(error)}",
+            )
+        )
+        raise
     sys.exit(0 if ok else 1)
+
+
+def _error_summary(error: BaseException) -> str:
+    """The error and its root cause, one line each at most.
+
+    Only first lines: SQLAlchemy appends the statement and its parameters,
+    which may hold client data, and alerts leave the machine.
+    """
+
+    def first_line(exception: BaseException) -> str:
+        text = (str(exception).strip().splitlines() or [""])[0][:300]
+        return f"{type(exception).__name__}: {text}"
+
+    root, seen = error, {id(error)}
+    while (cause := root.__cause__ or root.__context__) is not None and id(cause) not in seen:
+        root = cause
+        seen.add(id(cause))
+    if root is error:
+        return first_line(error)
+    return f"{first_line(error)} (caused by {first_line(root)})"
 
 
 def dagster_environment() -> dict[str, str]:
