@@ -64,6 +64,27 @@ def test_a_concierge_finds_an_assigned_client_and_sees_the_snapshot(
     assert app.header[0].value == "Grace Hopper"
 
 
+def test_search_results_carry_each_match_decrypted(
+    concierge_world: ConciergeWorld, app_environment: None
+) -> None:
+    from analytics_app.queries.concierge import search_clients
+
+    lead = concierge_world.user("it_lead")
+    # A name search decrypts phones only for its matches; they are still shown.
+    by_name = search_clients(lead, "lovelace")
+    assert by_name.to_dict("records") == [
+        {
+            "client_key": "ck_it_1",
+            "full_name": "Ada Lovelace",
+            "email": "ada@example.com",
+            "phone": "+1 415 555 0101",
+            "state": by_name.loc[0, "state"],
+        }
+    ]
+    assert list(search_clients(lead, "415 555 0101")["client_key"]) == ["ck_it_1"]
+    assert list(search_clients(lead, "ada@example")["client_key"]) == ["ck_it_1"]
+
+
 def test_a_lead_finds_every_client(concierge_world: ConciergeWorld, app_environment: None) -> None:
     app = signed_in_app(concierge_world.user("it_lead")).run()
     app.text_input(key="client_search").input("édith").run()

@@ -1,3 +1,8 @@
+{{ config(indexes=[{'columns': ['client_key']}]) }}
+
+-- Indexed for the concierge snapshot (concierge.client_snapshot), which reads one
+-- client's rows, instead of scanning every client's rows on each view.
+
 -- Advisors for each client's top three opportunities: the advisor type that
 -- handles the opportunity (seed opportunity_advisor_specialties), licensed in
 -- the client's state, accepting clients and with room (capacity minus the

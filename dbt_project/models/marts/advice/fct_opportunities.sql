@@ -1,3 +1,8 @@
+{{ config(indexes=[{'columns': ['client_key']}]) }}
+
+-- Indexed for the concierge snapshot (concierge.client_snapshot), which reads one
+-- client's rows, instead of scanning every client's rows on each view.
+
 -- One row per active client and opportunity raised at the as-of day, with its
 -- metric (as the rule defines it), yearly benefit estimate and score. Formulas:
 -- docs block `opportunity_rules` (models/marts/advice/_advice__docs.md).

@@ -1,3 +1,8 @@
+{{ config(indexes=[{'columns': ['client_key']}]) }}
+
+-- Indexed for the concierge snapshot (concierge.client_snapshot), which reads one
+-- client's rows, instead of scanning every client's rows on each view.
+
 -- One row per Plaid account: what it is, where it sits on the balance sheet,
 -- its latest balance and the health of its item. The mask is the last 4 of
 -- the account number only; the account name stays encrypted out of marts.

@@ -4,8 +4,13 @@
         unique_key=['client_key', 'balance_date'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        indexes=[{'columns': ['client_key', 'balance_date'], 'unique': True}],
     )
 }}
+
+-- Indexed for the concierge snapshot (concierge.client_snapshot), which reads one
+-- client's rows, instead of scanning every client's rows on each view.
+-- (dbt creates an incremental model's indexes when it creates the table.)
 
 -- Each active client's personal balance sheet on each day a Plaid balance
 -- snapshot was loaded. Formulas in the model's docs (_finance__models.yml);

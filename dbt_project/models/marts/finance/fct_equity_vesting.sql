@@ -1,3 +1,8 @@
+{{ config(indexes=[{'columns': ['client_key']}]) }}
+
+-- Indexed for the concierge snapshot (concierge.client_snapshot), which reads one
+-- client's rows, instead of scanning every client's rows on each view.
+
 -- One row per equity grant and vest event: the schedule from the grant's
 -- terms (vesting start, months, cliff, frequency), the shares each event
 -- vests and their value at the company's price in force on the vest day

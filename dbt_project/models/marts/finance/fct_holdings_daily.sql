@@ -4,8 +4,13 @@
         unique_key=['account_id', 'security_id', 'as_of_date'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        indexes=[{'columns': ['client_key', 'as_of_date']}],
     )
 }}
+
+-- Indexed for the concierge snapshot (concierge.client_snapshot), which reads one
+-- client's rows, instead of scanning every client's rows on each view.
+-- (dbt creates an incremental model's indexes when it creates the table.)
 
 -- Each holding per account, security and day with its value, cost basis
 -- (from its tax lots) and unrealized gain. Incremental like
