@@ -7,8 +7,9 @@ Environment (what `make bench` passes on): `BENCH_SIZES` (comma-separated client
 counts of the nightly run; a quick development run: `BENCH_SIZES=200,400`),
 `BENCH_COMPONENTS=0` to skip the per-component benchmarks, `BENCH_FROM_JSON`
 to render earlier measurements (JSON lines of bench.bench_nightly) instead of
-measuring again, `BENCH_LATENCY_HOME` the filled platform whose app latency to
-measure (bench.bench_app; the nightly's throwaway platforms are gone by then).
+measuring again, `BENCH_LATENCY_HOME` the filled platform whose dbt build and app latency to
+measure (bench.bench_dbt, bench.bench_app; the nightly's throwaway platforms
+are gone by then).
 
 What runs, in order:
 1. the whole nightly at each size (bench.bench_nightly), with the scaling
@@ -16,7 +17,8 @@ What runs, in order:
    a plot docs/benchmarks-nightly.svg;
 2. the load path vs a plain COPY vs pandas.to_sql, from whatever
    bench.bench_plaid exposes (`compare_load_paths()`);
-3. the client snapshot and page latency on the platform of `--latency-home`
+3. on the platform of `--latency-home`: `dbt parse` and `dbt build` of every
+   model (bench.bench_dbt), then the client snapshot and page latency
    (bench.bench_app);
 4. each component benchmark script (bench_sandbox.py ...), whose Markdown
    output is kept in its own block.
@@ -133,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     largest = max(measurements, key=lambda m: m["clients"])
     document = replace_block(document, "nightly", nightly + "\n\n" + steps_markdown(largest))
     document = replace_block(document, "load-paths", load_path_markdown())
+    if arguments.latency_home is not None:
+        # dbt first: the latency is then measured on marts this code built.
+        from bench.bench_dbt import markdown as dbt_markdown
+        from bench.bench_dbt import measure_dbt
+
+        document = replace_block(document, "dbt", dbt_markdown(measure_dbt(arguments.latency_home)))
     if arguments.latency_home is not None or "<!-- bench:latency -->" not in document:
         # Without a platform to measure, an earlier measurement stays in the document.
         document = replace_block(document, "latency", latency_markdown(arguments.latency_home))
