@@ -261,10 +261,14 @@ def archive_disk_full(session: DrillSession) -> DrillResult:
     landed = len(list(session.landing_dir.iterdir()))
     mark = len(session.inbox.received)
     notes = []
-    mounted = _mount_tiny_filesystem(session.archive_dir, size_kib=48)
+    # Half of what is landed: the disk must fill part-way through the load (a fixed
+    # 48 KiB held a whole 6-client world's archive, and nothing failed).
+    landed_kib = sum(path.stat().st_size for path in session.landing_dir.iterdir()) // 1024
+    size_kib = max(4, landed_kib // 2)
+    mounted = _mount_tiny_filesystem(session.archive_dir, size_kib=size_kib)
     limit = None if mounted else 4096
     notes.append(
-        "archive on a 48 KiB tmpfs"
+        f"archive on a {size_kib} KiB tmpfs ({landed_kib} KiB landed)"
         if mounted
         else "archive writes limited by RLIMIT_FSIZE=4 KiB (no tmpfs: not root)"
     )
