@@ -27,28 +27,28 @@ Throwaway embedded warehouse; a benchmark, not a test.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import multiprocessing
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
 
-from bench.throwaway_platform import machine_load
+from bench.throwaway_platform import (
+    free_port,
+    machine_load,
+    process_cpu_seconds,
+    throwaway_warehouse,
+)
 from ingestion.app_db.replication import replicate_table
 from ingestion.app_db.tables import app_table
 from ingestion.load import _copy_text_stream, copy_merge
@@ -71,7 +71,7 @@ from ingestion.plaid.records import RowStamp, Sealer
 from ingestion.plaid.throttle import PLAID_PRODUCTION_LIMITS
 from privacy import EnvelopeCipher, Keyring
 from sandbox import PlaidSandboxServer, build_world
-from warehouse_ddl import Warehouse, upgrade
+from warehouse_ddl import Warehouse
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -90,7 +90,7 @@ def main() -> int:
         help="both: one by one, then (raw_plaid emptied) by pool, in the same run",
     )
     arguments = parser.parse_args()
-    with throwaway_warehouse() as (server, home):
+    with throwaway_warehouse("wdp-bench-plaid-") as (server, home):
         keyring = Keyring.generate()
         if arguments.clients:
             run(server, home, arguments.clients, arguments.workers)
@@ -109,36 +109,10 @@ def main() -> int:
 
 def compare_load_paths(clients: int = 200) -> str:
     """The load-path table (our path vs plain COPY vs to_sql) for `make bench` (bench/__main__)."""
-    with throwaway_warehouse() as (server, home):
+    with throwaway_warehouse("wdp-bench-plaid-") as (server, home):
         keyring = Keyring.generate()
         world, items = prepare_world(server, home, clients, keyring)
         return run_load_path(server, world, items, keyring)
-
-
-@contextlib.contextmanager
-def throwaway_warehouse() -> Iterator[tuple[Warehouse, Path]]:
-    """A migrated embedded warehouse in a temporary WDP_HOME on a free port, removed after."""
-    home = Path(tempfile.mkdtemp(prefix="wdp-bench-plaid-"))
-    home.chmod(0o755)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    saved = {name: os.environ.get(name) for name in ("WDP_HOME", "WDP_PG_PORT", "WDP_DATABASE_URL")}
-    os.environ.update(WDP_HOME=str(home), WDP_PG_PORT=str(port))
-    os.environ.pop("WDP_DATABASE_URL", None)
-    server = Warehouse.from_env()
-    try:
-        server.start()
-        upgrade(server)
-        yield server, home
-    finally:
-        server.stop()
-        shutil.rmtree(home, ignore_errors=True)
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def run(server: Warehouse, home: Path, clients: int, workers: int) -> None:
@@ -397,9 +371,7 @@ _PULL: dict = {}
 def run_pull(
     server: Warehouse, world: Path, items, keyring: Keyring, workers: int, parallel: bool
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     # The offline Plaid in its own process: its CPU is not counted as ours.
     plaid = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "plaid", "--world", str(world), "--port", str(port)],
@@ -426,6 +398,11 @@ def run_pull(
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
             flush=True,
         )
+        postgres_pid = server.embedded.status().pid
+        cpu_before = {
+            "offline Plaid": process_cpu_seconds(plaid.pid),
+            "Postgres": process_cpu_seconds(postgres_pid) if postgres_pid else 0.0,
+        }
         started = time.perf_counter()
         if parallel:
             context = multiprocessing.get_context("fork")
@@ -454,7 +431,20 @@ def run_pull(
             f"{totals['rows'] / wall_seconds:,.0f} | {totals['requests'] / wall_seconds:.1f} | "
             f"{minimum:.1f} | {ratio_text(wall_seconds, minimum)} |"
         )
-        print(f"(throttle waits: {totals['waits']}; load average {os.getloadavg()})", flush=True)
+        # Where the two cores went: a pull bound by our code shows our CPU near
+        # the wall time; one bound by the limits shows throttle waits and idle CPU.
+        cpu = {
+            "ours (loader processes)": sum(m["cpu_seconds"] for lane in lanes for m in lane),
+            "offline Plaid": process_cpu_seconds(plaid.pid) - cpu_before["offline Plaid"],
+            "Postgres": (process_cpu_seconds(postgres_pid) if postgres_pid else 0.0)
+            - cpu_before["Postgres"],
+        }
+        print(
+            f"(throttle waits: {totals['waits']}; load average {machine_load()}; CPU seconds "
+            + ", ".join(f"{name} {seconds:,.0f}" for name, seconds in cpu.items())
+            + f" of {os.cpu_count()} cores x {wall_seconds:,.0f} s wall)",
+            flush=True,
+        )
     finally:
         plaid.terminate()
         plaid.wait(timeout=30)
@@ -484,9 +474,10 @@ def _run_lane(names: tuple[str, ...]) -> list[dict]:
     try:
         for name in names:
             before = Counter(client.call_counts)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = LOADERS[name](context, _PULL["items"])
             seconds = time.perf_counter() - started
+            cpu_seconds = time.process_time() - cpu_started
             calls = Counter(client.call_counts)
             calls.subtract(before)
             measured.append(
@@ -496,6 +487,7 @@ def _run_lane(names: tuple[str, ...]) -> list[dict]:
                     "rows": sum(result.rows_received.values()),
                     "requests": sum(v for k, v in calls.items() if k.startswith("calls ")),
                     "seconds": seconds,
+                    "cpu_seconds": cpu_seconds,
                     "minimum": throttle_minimum_seconds(calls),
                     "throttle_waits": calls["throttle_waits"],
                 }

@@ -26,14 +26,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 import psycopg2
 
-from warehouse_ddl import Warehouse
+from warehouse_ddl import Warehouse, upgrade
 from warehouse_ddl.settings import WarehouseSettings
 
 WDP = str(Path(sys.executable).with_name("wdp"))
@@ -318,3 +318,51 @@ def stage_durations_s(step_durations: Mapping[str, float]) -> dict[str, float]:
 def machine_load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children, live and already reaped.
+
+    Postgres's postmaster reaps its backends, so its `children_*` times include
+    the connections that have already closed.
+    """
+    try:
+        root = psutil.Process(pid)
+        times = root.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in root.children(recursive=True):
+            with suppress(psutil.Error):
+                child_times = child.cpu_times()
+                total += child_times.user + child_times.system
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+@contextmanager
+def throwaway_warehouse(prefix: str = "wdp-bench-") -> Iterator[tuple[Warehouse, Path]]:
+    """A migrated embedded warehouse in a temporary WDP_HOME on a free port, removed after.
+
+    For benchmarks that call the library in process rather than the `wdp`
+    command line: the environment points at the throwaway home while the
+    context is open and is restored after.
+    """
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o755)
+    names = ("WDP_HOME", "WDP_PG_PORT", "WDP_DATABASE_URL")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(WDP_HOME=str(home), WDP_PG_PORT=str(free_port()))
+    os.environ.pop("WDP_DATABASE_URL", None)
+    server = Warehouse.from_env()
+    try:
+        server.start()
+        upgrade(server)
+        yield server, home
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
