@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import shutil
-import socket
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +22,12 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
+from bench.throwaway_platform import throwaway_warehouse
 from ingestion.app_db.replication import replicate_table
 from ingestion.app_db.tables import APP_TABLES
 from privacy import Keyring
 from sandbox import build_world
-from warehouse_ddl import Warehouse, upgrade
+from warehouse_ddl import Warehouse
 
 CHANGE_STATEMENTS = (
     # Updates the app stamps with now(): a share of clients, goals and appointments.
@@ -61,19 +58,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="bench-app-db-"))
-    home.chmod(0o755)  # the embedded server's OS user (as root) must reach its data
-    os.environ.update(WDP_HOME=str(home), WDP_PG_PORT=str(_free_port()))
-    os.environ.pop("WDP_DATABASE_URL", None)
-    server = Warehouse.from_env()
-    server.start()
-    upgrade(server)
     print(
         "| clients | rows in source | full copy | full rows/s | changed share | "
         "incremental rows read / moved | incremental | incremental rows/s | full / incremental |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    try:
+    with throwaway_warehouse("bench-app-db-") as (server, home):
         for clients in args.clients:
             full, incremental = bench_size(server, home, clients, args.seed, args.changed_share)
             print(
@@ -84,9 +74,6 @@ def main() -> int:
                 f"{incremental.rows_read / incremental.seconds:,.0f} | "
                 f"{full.seconds / incremental.seconds:.1f} x |"
             )
-    finally:
-        server.stop()
-        shutil.rmtree(home, ignore_errors=True)
     return 0
 
 
@@ -146,12 +133,6 @@ def _empty_raw_app(server: Warehouse) -> None:
     with connection, connection.cursor() as cursor:
         cursor.execute(sql.SQL("truncate {}, audit.load_watermarks").format(tables))
     connection.close()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":

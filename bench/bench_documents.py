@@ -12,28 +12,20 @@ docs/benchmarks.md ("Documents").
 
 import argparse
 import datetime as dt
-import os
 import shutil
-import socket
-import tempfile
 import time
 from pathlib import Path
 
 import psycopg2
 
+from bench.throwaway_platform import throwaway_warehouse
 from ingestion.documents.archive import DocumentArchive, LandingArea
 from ingestion.documents.loader import DocumentsLoad, load_landed_documents
 from privacy import EnvelopeCipher, Keyring
 from sandbox import build_world
-from warehouse_ddl import Warehouse, ensure_database, upgrade
+from warehouse_ddl import Warehouse, ensure_database
 
 AS_OF = dt.date(2026, 11, 20)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _load(
@@ -87,14 +79,7 @@ def main() -> int:
     parser.add_argument("--nightly-clients", type=int, default=10_000)
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="bench-documents-"))
-    home.chmod(0o755)  # the embedded server's OS user (as root) must reach its data
-    os.environ.update(WDP_HOME=str(home), WDP_PG_PORT=str(_free_port()))
-    os.environ.pop("WDP_DATABASE_URL", None)
-    server = Warehouse.from_env()
-    server.start()
-    try:
-        upgrade(server)
+    with throwaway_warehouse("bench-documents-") as (server, home):
         database, landing = _world(server, home, args.clients)
         print(f"Per format, {args.clients:,}-client world:\n")
         print("| format | documents | parsed | quarantined | seconds | documents/s |")
@@ -124,9 +109,6 @@ def main() -> int:
                 f"| {result.files_seen:,} | {result.files_parsed:,} | {result.files_quarantined:,} "
                 f"| {result.files_failed:,} | {seconds:.0f} s | {rate:,.0f} |"
             )
-    finally:
-        server.stop()
-        shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

@@ -393,9 +393,9 @@ def run_pull(
         print(
             f"\nnightly pull: {len(items)} items, {workers} concurrent items, production limits, "
             f"{mode}\n"
-            "| loader | items | rows | requests | seconds | rows/s | requests/s "
+            "| loader | items | rows | requests | seconds | our CPU s | rows/s | requests/s "
             "| throttle minimum s | seconds / minimum |\n"
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             flush=True,
         )
         postgres_pid = server.embedded.status().pid
@@ -421,13 +421,15 @@ def run_pull(
                 totals.update(rows=rows, requests=requests, waits=measured["throttle_waits"])
                 print(
                     f"| {measured['name']} | {measured['items']} | {rows} | {requests} | "
-                    f"{seconds:.1f} | {rows / seconds:,.0f} | {requests / seconds:.1f} | "
+                    f"{seconds:.1f} | {measured['cpu_seconds']:.1f} | {rows / seconds:,.0f} | "
+                    f"{requests / seconds:.1f} | "
                     f"{minimum:.1f} | {ratio_text(seconds, minimum)} |"
                 )
         # One after another the minimum is the sum; by pool, the slowest lane's sum.
         minimum = max(lane_minimums)
         print(
             f"| **all** (wall) | | {totals['rows']} | {totals['requests']} | {wall_seconds:.1f} | "
+            f"{sum(m['cpu_seconds'] for lane in lanes for m in lane):.1f} | "
             f"{totals['rows'] / wall_seconds:,.0f} | {totals['requests'] / wall_seconds:.1f} | "
             f"{minimum:.1f} | {ratio_text(wall_seconds, minimum)} |"
         )

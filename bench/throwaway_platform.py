@@ -14,6 +14,7 @@ passes them explicitly. The server is stopped and the folder removed on exit.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
@@ -229,6 +231,40 @@ class ThrowawayPlatform:
 
     # -- reading the platform's databases ----------------------------------------------------
 
+    @contextmanager
+    def plaid_stand_in(self, faults: str = "") -> Iterator[PlaidStandIn]:
+        """`wdp sandbox plaid` over this platform's world in a process of its own, until exit.
+
+        Its CPU is then not counted in the `wdp run` tree, as a real Plaid's is not.
+        """
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                WDP,
+                "sandbox",
+                "plaid",
+                "--port",
+                str(port),
+                *(["--faults", faults] if faults else []),
+            ],
+            env=self.environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        stand_in = PlaidStandIn(f"http://127.0.0.1:{port}", process)
+        try:
+            stand_in.wait_until_healthy()
+            yield stand_in
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
     def query(self, sql: str, parameters: tuple = (), database: str = "warehouse") -> list[tuple]:
         connection = psycopg2.connect(self.warehouse.admin_url(database))
         try:
@@ -348,7 +384,7 @@ def throwaway_warehouse(prefix: str = "wdp-bench-") -> Iterator[tuple[Warehouse,
     context is open and is restored after.
     """
     home = Path(tempfile.mkdtemp(prefix=prefix))
-    home.chmod(0o755)
+    home.chmod(0o755)  # the embedded server's OS user (as root) must reach its data
     names = ("WDP_HOME", "WDP_PG_PORT", "WDP_DATABASE_URL")
     saved = {name: os.environ.get(name) for name in names}
     os.environ.update(WDP_HOME=str(home), WDP_PG_PORT=str(free_port()))
@@ -366,3 +402,41 @@ def throwaway_warehouse(prefix: str = "wdp-bench-") -> Iterator[tuple[Warehouse,
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@dataclass
+class PlaidStandIn:
+    """A running `wdp sandbox plaid`: its URL, the settings that point `wdp run` at it, faults."""
+
+    url: str
+    process: subprocess.Popen
+
+    @property
+    def env(self) -> dict[str, str]:
+        # The offline server accepts any non-empty credentials.
+        return {"PLAID_HOST": self.url, "PLAID_CLIENT_ID": "stand-in", "PLAID_SECRET": "stand-in"}
+
+    def wait_until_healthy(self, timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"wdp sandbox plaid exited: {self.process.stderr.read()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise TimeoutError("the Plaid stand-in did not answer /health")
+
+    def set_faults(self, faults: str) -> None:
+        credentials = {"client_id": "stand-in", "secret": "stand-in"}
+        body = json.dumps({**credentials, "faults": faults}).encode()
+        request = urllib.request.Request(  # noqa: S310 - the local stand-in
+            f"{self.url}/sandbox/faults/set",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            response.read()

@@ -18,14 +18,17 @@ import shutil
 import subprocess
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-from bench.throwaway_platform import WDP, CommandOutcome, ThrowawayPlatform, free_port
+from bench.throwaway_platform import (
+    CommandOutcome,
+    PlaidStandIn,
+    ThrowawayPlatform,
+)
 from drills.ledger import RowLedger, marts_fingerprint, truth_rows_missing
 
 AS_OF = "2026-11-20"
@@ -150,60 +153,5 @@ class DrillSession:
 
     # -- a real Plaid stand-in with faults -----------------------------------------------------
 
-    @contextmanager
-    def faulty_plaid(self, faults: str) -> Iterator[PlaidStandIn]:
-        port = free_port()
-        process = subprocess.Popen(
-            [WDP, "sandbox", "plaid", "--port", str(port), "--faults", faults],
-            env=self.platform.environment(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        stand_in = PlaidStandIn(f"http://127.0.0.1:{port}", process)
-        try:
-            stand_in.wait_until_healthy()
-            yield stand_in
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@dataclass
-class PlaidStandIn:
-    url: str
-    process: subprocess.Popen
-
-    @property
-    def env(self) -> dict[str, str]:
-        # The offline server accepts any non-empty credentials.
-        return {"PLAID_HOST": self.url, "PLAID_CLIENT_ID": "drills", "PLAID_SECRET": "drills"}
-
-    def wait_until_healthy(self, timeout_s: float = 120) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"wdp sandbox plaid exited: {self.process.stderr.read()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)
-        raise TimeoutError("the Plaid stand-in did not answer /health")
-
-    def set_faults(self, faults: str) -> None:
-        body = json.dumps({"client_id": "drills", "secret": "drills", "faults": faults}).encode()
-        request = urllib.request.Request(  # noqa: S310 - local stand-in
-            f"{self.url}/sandbox/faults/set",
-            data=body,
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            response.read()
+    def faulty_plaid(self, faults: str) -> AbstractContextManager[PlaidStandIn]:
+        return self.platform.plaid_stand_in(faults)

@@ -5,7 +5,7 @@
     wdp sandbox build --clients N [--seed S] [--as-of DATE]
     wdp sandbox plaid [--port P] [--faults SPEC]
     wdp sandbox oidc [--port P] [--account EMAIL[=NAME]]...
-    wdp run [--select SELECTION] [--partition DATE]
+    wdp run [--select SELECTION] [--partition DATE] [--processes N]
     wdp with-dbt COMMAND...          (dbt or sqlfluff with dbt's connection settings)
     wdp users add NAME --role ROLE [--concierge-id ID] [--email EMAIL]
     wdp dev | app | demo
@@ -373,11 +373,19 @@ def with_dbt(command: tuple[str, ...]) -> None:
 @main.command("run")
 @click.option("--select", "selection", default="*", show_default=True, help="asset selection")
 @click.option("--partition", default=None, help="partition key (YYYY-MM-DD) for partitioned assets")
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="steps run at once, each in a process of its own (Dagster's multiprocess executor, "
+    "as the daemon runs the nightly); 1 runs the steps one after another in this process",
+)
 @_friendly_errors
-def run(selection: str, partition: str | None) -> None:
-    """Materialize assets in process; exit 1 if any step or blocking check fails."""
+def run(selection: str, partition: str | None, processes: int) -> None:
+    """Materialize assets; exit 1 if any step or blocking check fails."""
     try:
-        ok = run_pipeline(selection, partition)
+        ok = run_pipeline(selection, partition, processes)
     except (WarehouseError, PrivacyError):
         raise  # bad settings: one sentence to whoever ran the command, no run started
     except Exception as error:
@@ -440,7 +448,7 @@ def verify_keyring(server: Warehouse, keyring: Keyring) -> None:
         connection.close()
 
 
-def run_pipeline(selection: str, partition: str | None) -> bool:
+def run_pipeline(selection: str, partition: str | None, processes: int = 1) -> bool:
     # Fail before any work, in one sentence, if the server or the key ring is missing.
     server = Warehouse.from_env()
     server.start()
@@ -454,16 +462,39 @@ def run_pipeline(selection: str, partition: str | None) -> bool:
     from orchestration.definitions import defs
 
     job = defs.resolve_implicit_global_asset_job_def()
-    asset_selection = dg.AssetSelection.from_string(selection)
-    with dg.DagsterInstance.get() as instance:
+    asset_keys = list(dg.AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph()))
+    tags = {RUN_PID_TAG: f"{socket.gethostname()}:{os.getpid()}"}
+    with contextlib.ExitStack() as stack:
+        instance = stack.enter_context(dg.DagsterInstance.get())
         release_runs_of_dead_processes(instance)
-        result = job.execute_in_process(
-            instance=instance,
-            asset_selection=list(asset_selection.resolve(defs.resolve_asset_graph())),
-            partition_key=partition,
-            raise_on_error=False,
-            tags={RUN_PID_TAG: f"{socket.gethostname()}:{os.getpid()}"},
-        )
+        if processes == 1:
+            result = job.execute_in_process(
+                instance=instance,
+                asset_selection=asset_keys,
+                partition_key=partition,
+                raise_on_error=False,
+                tags=tags,
+            )
+        else:
+            # Steps in processes of their own, `processes` at a time, as the daemon
+            # runs the nightly: the Plaid pools' lanes and the other sources then
+            # overlap. The forkserver imports the code location once; each step
+            # forks from it instead of importing Dagster, dbt's manifest and our
+            # definitions again.
+            result = stack.enter_context(
+                dg.execute_job(
+                    every_asset_job_in_other_processes(),
+                    instance,
+                    run_config={"execution": {"config": {"multiprocess": {
+                        "max_concurrent": processes,
+                        "start_method": {"forkserver": {"preload_modules": [
+                            "orchestration.definitions"
+                        ]}},
+                    }}}},
+                    asset_selection=asset_keys,
+                    tags={**tags, **({"dagster/partition": partition} if partition else {})},
+                )
+            )  # fmt: skip
         failed_checks = [
             evaluation
             for evaluation in result.get_asset_check_evaluations()
@@ -503,6 +534,21 @@ def run_pipeline(selection: str, partition: str | None) -> bool:
         f"{materialized} assets materialized, {len(failed_checks)} blocking checks failed"
     )
     return result.success and not failed_checks
+
+
+def every_asset_job_in_other_processes() -> Any:
+    """The job of every asset and check, as each step's process finds it again.
+
+    `dagster.reconstructable` cannot rebuild the implicit asset job (its reserved
+    name is refused outside a repository), so this points at the code location
+    itself, as the daemon's run workers do.
+    """
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    repository = ReconstructableRepository.for_module(
+        "orchestration.definitions", "defs", working_directory=str(project_root())
+    )
+    return repository.get_reconstructable_job("__ASSET_JOB")
 
 
 RUN_PID_TAG = "wdp/run_process"

@@ -15,6 +15,7 @@ import pytest
 from warehouse_ddl import Warehouse
 
 WDP = str(Path(sys.executable).with_name("wdp"))
+FIRST_RUN_PROCESSES = 2
 
 
 @dataclass(frozen=True)
@@ -86,5 +87,7 @@ def wdp(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def sliced_world(warehouse: Warehouse) -> SlicedWorld:
     built = wdp("sandbox", "build", "--clients", "60", "--seed", "11", "--as-of", "2026-11-20")
     assert built.returncode == 0, built.stderr
-    first_run = wdp("run")
+    # As the daemon runs the nightly: steps in processes of their own, two at a time
+    # (tests/e2e/test_thin_slice.py checks that they did).
+    first_run = wdp("run", "--processes", str(FIRST_RUN_PROCESSES))
     return SlicedWorld(warehouse.settings.home / "sandbox", first_run)

@@ -6,12 +6,13 @@ The app's pages over the same world are tested in tests/e2e/test_app_pages.py
 Results are compared with the sandbox's truth file, never with numbers from a run.
 """
 
+import re
 from collections import Counter
 
 import psycopg2
 import pytest
 
-from tests.e2e.conftest import SlicedWorld, wdp
+from tests.e2e.conftest import FIRST_RUN_PROCESSES, SlicedWorld, wdp
 from tests.webhook_capture import capturing_webhook
 from warehouse_ddl import Warehouse
 
@@ -26,6 +27,38 @@ def _analyst_rows(warehouse: Warehouse, query: str) -> list[tuple]:
 def test_first_run_succeeds(sliced_world: SlicedWorld) -> None:
     assert sliced_world.first_run.returncode == 0, sliced_world.first_run.stderr[-3000:]
     assert "succeeded" in sliced_world.first_run.stdout
+
+
+def test_first_run_ran_its_steps_in_processes_of_their_own_two_at_a_time(
+    sliced_world: SlicedWorld, warehouse: Warehouse
+) -> None:
+    match = re.search(r"^run ([0-9a-f-]{36}): ", sliced_world.first_run.stdout, re.MULTILINE)
+    assert match, sliced_world.first_run.stdout[-2000:]
+    with psycopg2.connect(warehouse.role_url("wdp_dagster", "dagster")) as connection:
+        cursor = connection.cursor()
+        cursor.execute(
+            "select step_key, dagster_event_type, timestamp,"
+            " (event::json -> 'dagster_event' ->> 'pid')::int"
+            " from event_logs where run_id = %s"
+            " and dagster_event_type in ('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE')",
+            (match.group(1),),
+        )
+        events = cursor.fetchall()
+    starts = {step: (at, pid) for step, kind, at, pid in events if kind == "STEP_START"}
+    ends = {step: at for step, kind, at, _ in events if kind != "STEP_START"}
+    assert len(starts) > FIRST_RUN_PROCESSES and set(ends) == set(starts)
+    pids = [pid for _, pid in starts.values()]
+    assert len(set(pids)) == len(pids), "each step runs in a process of its own"
+    # The most steps running at any one moment: exactly the processes asked for.
+    moments = sorted(
+        [(at, 1) for at, _ in starts.values()] + [(at, -1) for at in ends.values()],
+        key=lambda moment: (moment[0], moment[1]),
+    )
+    running = most_at_once = 0
+    for _, change in moments:
+        running += change
+        most_at_once = max(most_at_once, running)
+    assert most_at_once == FIRST_RUN_PROCESSES
 
 
 def test_dim_clients_matches_the_truth_by_state(
