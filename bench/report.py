@@ -46,9 +46,9 @@ def nightly_markdown(
 ) -> str:
     rows = sorted(measurements, key=lambda m: m["clients"])
     lines = [
-        "| clients | world build | full run | peak memory (run tree + Postgres) "
+        "| clients | steps at once | world build | full run | peak memory (run tree + Postgres) "
         "| no-change rerun | rerun / full | load average (1/5/15 min) before → after |",
-        "|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in rows:
         full, rerun = m["full"], m.get("rerun")
@@ -56,7 +56,8 @@ def nightly_markdown(
         peak = full["peak_rss_mib"] + full["postgres_peak_pss_mib"]
         failed = "" if full["succeeded"] else " (FAILED)"
         lines.append(
-            f"| {m['clients']:,} | {_fmt_s(m['build_s'])} | {_fmt_s(full['wall_s'])}{failed} "
+            f"| {m['clients']:,} | {m.get('processes', 1)} | {_fmt_s(m['build_s'])} "
+            f"| {_fmt_s(full['wall_s'])}{failed} "
             f"| {peak:,.0f} MiB ({full['peak_rss_mib']:,.0f} + "
             f"{full['postgres_peak_pss_mib']:,.0f}) "
             f"| {_fmt_s(rerun['wall_s']) if rerun else 'not measured'} | {share} "
