@@ -183,7 +183,10 @@ class ThrowawayPlatform:
         )
         started = time.perf_counter()
         process = self.start_wdp(*args, env=env, file_size_limit_bytes=file_size_limit_bytes)
-        with ProcessTreeSampler(process.pid) as sampler, postgres or nullcontext():
+        # PSS: the steps of `wdp run --processes` are forked from one server
+        # process and share its pages, which summed RSS would count once per step.
+        run_tree = ProcessTreeSampler(process.pid, proportional=True)
+        with run_tree as sampler, postgres or nullcontext():
             try:
                 stdout, stderr = process.communicate(timeout=timeout_s)
             except subprocess.TimeoutExpired:
