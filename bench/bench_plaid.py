@@ -347,8 +347,11 @@ def batched_merge(connection, fresh, rows, columns, table) -> tuple[int, float]:
 
 
 LOADERS = {
-    "items (/item/get)": lambda context, items: check_items(context, items),
     "balances": lambda context, items: load_balances(context, items, AS_OF),
+    # As raw_plaid/items runs: after the balances, asking only the items they did not reach.
+    "items (/item/get, unreached)": lambda context, items: check_items(
+        context, items, unchecked_since=_PULL["started_at"]
+    ),
     "holdings + tax lots": lambda context, items: load_holdings(context, items, AS_OF),
     "liabilities": lambda context, items: load_liabilities(context, items, AS_OF),
     "investment transactions": lambda context, items: load_investment_transactions(
@@ -357,10 +360,10 @@ LOADERS = {
     "transactions (first sync)": lambda context, items: sync_transactions(context, items),
 }
 # The Dagster pools of the Plaid assets (PLAID_POOLS): loaders of one lane run one
-# after another, lanes at once.
+# after another, lanes at once. raw_plaid/items has a pool of its own but waits for
+# the balances (its dependency), and then asks few items: here it follows them.
 POOL_LANES = (
-    ("items (/item/get)",),
-    ("balances", "holdings + tax lots", "liabilities"),
+    ("balances", "items (/item/get, unreached)", "holdings + tax lots", "liabilities"),
     ("investment transactions",),
     ("transactions (first sync)",),
 )
@@ -388,7 +391,14 @@ def run_pull(
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
-        _PULL.update(server=server, port=port, items=items, keyring=keyring, workers=workers)
+        _PULL.update(
+            server=server,
+            port=port,
+            items=items,
+            keyring=keyring,
+            workers=workers,
+            started_at=dt.datetime.now(dt.UTC),
+        )
         mode = "loaders in parallel by pool (one process each)" if parallel else "one by one"
         print(
             f"\nnightly pull: {len(items)} items, {workers} concurrent items, production limits, "

@@ -1,15 +1,26 @@
 -- The outcome of this run's call for one item and product. last_ok_at keeps
 -- the last time the product answered, so the app can say "data as of".
+-- A product call also proves or disproves the item's login: when it answered,
+-- or failed with an item error (ITEM_LOGIN_REQUIRED), the same outcome is the
+-- item's own health (product 'item', as /item/get would record it), so the
+-- nightly need not ask /item/get for that item (ingestion.plaid.loaders.check_items).
 insert into raw_plaid.item_product_health as health (
     item_id, product, health_state, error_type, error_code, request_id,
     checked_at, last_ok_at, _load_id, _loaded_at
 )
-values (
-    %(item_id)s, %(product)s, %(health_state)s, %(error_type)s, %(error_code)s,
-    %(request_id)s, %(checked_at)s,
+select
+    %(item_id)s,
+    checked.product,
+    %(health_state)s,
+    %(error_type)s,
+    %(error_code)s,
+    %(request_id)s,
+    %(checked_at)s,
     case when %(health_state)s = 'ok' then %(checked_at)s::timestamptz end,
-    %(load_id)s, %(checked_at)s
-)
+    %(load_id)s,
+    %(checked_at)s
+from (values (%(product)s), (%(item_product)s)) as checked (product)
+where checked.product is not null
 on conflict (item_id, product) do update set
     health_state = excluded.health_state,
     error_type = excluded.error_type,

@@ -121,7 +121,14 @@ def _run_load(
         f"plaid/{result.product}{f' {day}' if day else ''}: {len(items)} items: "
         f"{result.items_ok} ok, "
         f"{result.items_needs_relink} need relink, {result.items_product_not_ready} product not "
-        f"ready, {result.items_failed} failed; rows written {dict(result.rows_written)}"
+        f"ready, {result.items_failed} failed"
+        + (
+            f", {result.items_health_already_known} not asked (health known from this run's "
+            "product calls)"
+            if result.items_health_already_known
+            else ""
+        )
+        + f"; rows written {dict(result.rows_written)}"
     )
     result.api_calls = calls
     if result.items_needs_relink:
@@ -149,6 +156,7 @@ def _metadata(result: PlaidLoadResult, calls: dict[str, int]) -> dict[str, dg.Me
         "items_needs_relink": dg.MetadataValue.int(result.items_needs_relink),
         "items_product_not_ready": dg.MetadataValue.int(result.items_product_not_ready),
         "items_failed": dg.MetadataValue.int(result.items_failed),
+        "items_health_already_known": dg.MetadataValue.int(result.items_health_already_known),
         "rows_received": dg.MetadataValue.json(dict(result.rows_received)),
         "rows_written": dg.MetadataValue.json(dict(result.rows_written)),
         "rows_quarantined": dg.MetadataValue.json(dict(result.rows_quarantined)),
@@ -173,17 +181,23 @@ def _results(result: PlaidLoadResult, tables: Sequence[str]) -> list[dg.Material
     ]
 
 
+ACCOUNTS = dg.AssetKey(["raw_plaid", "accounts"])
+
+
 @dg.asset(
     key=["raw_plaid", "items"],
     group_name=GROUP,
     kinds={"postgres", "plaid"},
-    deps=[APP_ITEMS],
+    # After the balances in a run that has both: /accounts/get reaches every item and
+    # records its health, so /item/get is asked only of the items it did not reach.
+    deps=[APP_ITEMS, ACCOUNTS],
     pool=PLAID_POOLS["items"],
     retry_policy=PLAID_RETRY_POLICY,
     description=(
         "Plaid items of active clients with their health (ok / needs_relink / "
-        "product_not_ready / error, with Plaid's request id), from /item/get and every "
-        "product call (ingestion.plaid.loaders.check_items)."
+        "product_not_ready / error, with Plaid's request id): the worst state of the "
+        "item's product calls, and /item/get for the items no product call of this "
+        "run reached (ingestion.plaid.loaders.check_items)."
     ),
 )
 def raw_plaid_items(
@@ -192,8 +206,15 @@ def raw_plaid_items(
     warehouse: WarehouseResource,
     keyring: KeyringResource,
 ) -> dg.MaterializeResult:
+    run_record = context.instance.get_run_record_by_id(context.run.run_id)
+    run_created_at = run_record.create_timestamp if run_record is not None else None
     result = _run_load(
-        context, plaid, warehouse, keyring, lambda c, items, _: check_items(c, items), False
+        context,
+        plaid,
+        warehouse,
+        keyring,
+        lambda c, items, _: check_items(c, items, unchecked_since=run_created_at),
+        False,
     )
     return _results(result, ["items"])[0]
 
