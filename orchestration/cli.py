@@ -607,6 +607,7 @@ def app() -> None:
 @_friendly_errors
 def demo(clients: int) -> None:
     """Warehouse, sandbox world, one nightly run, then both UIs until Ctrl-C."""
+    stop_on_ctrl_c_or_sigterm()  # even when started with SIGINT ignored (see there)
     click.echo("[1/4] warehouse: start and migrate")
     click.echo(prepare_warehouse())
     click.echo(f"[2/4] sandbox: build a world of {clients} clients")
@@ -790,12 +791,23 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def stop_on_ctrl_c_or_sigterm() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM (a supervisor, `kill`) both stop the servers, never orphan them.
+
+    SIGINT too, explicitly: a process started in the background by a
+    non-interactive shell (`cmd &` in a script, a CI runner) inherits SIGINT
+    *ignored*, and Python then installs no KeyboardInterrupt handler of its own,
+    so Ctrl-C sent to the process group would do nothing.
+    """
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+
+
 def serve(commands: list[list[str]]) -> None:
     """Run long-lived servers, each in its own process group, until Ctrl-C or one exits."""
     Warehouse.from_env().start()
     environment = {**os.environ, **dagster_environment(), **app_environment()}
-    # SIGTERM (a supervisor, `kill`) stops the servers as Ctrl-C does, never orphans them.
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    stop_on_ctrl_c_or_sigterm()
     processes = [
         # Own session: `dagster dev` ignores signals sent from a non-interactive parent (STACK.md).
         subprocess.Popen(command, env=environment, cwd=project_root(), start_new_session=True)

@@ -69,6 +69,9 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # As `make demo &` in a script or a CI runner starts it: SIGINT inherited
+        # ignored. Ctrl-C must stop it all the same.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         _wait_for(f"http://127.0.0.1:{app_port}/_stcore/health", demo, log, timeout_s=900)
@@ -85,7 +88,11 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
         assert {"raw_app/clients", "marts/dim_clients"} <= asset_paths
 
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
-        demo.wait(timeout=120)
+        try:
+            demo.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            tail = log.read_text()[-3000:]
+            raise AssertionError(f"Ctrl-C did not stop wdp demo: {tail}") from None
         output = log.read_text()
         assert "embedded Postgres stopped" in output
         assert "[3/4] pipeline" in output and "succeeded" in output, output[-4000:]
@@ -95,8 +102,8 @@ def test_demo_serves_both_uis_and_ctrl_c_stops_everything() -> None:
         assert not EmbeddedPostgres(home, pg_port).status().is_running
     finally:
         if demo.poll() is None:
-            # SIGINT first: `wdp demo` then stops the servers it started in their own sessions.
-            os.killpg(demo.pid, signal.SIGINT)
+            # SIGTERM first: `wdp demo` then stops the servers it started in their own sessions.
+            os.killpg(demo.pid, signal.SIGTERM)
             try:
                 demo.wait(timeout=90)
             except subprocess.TimeoutExpired:

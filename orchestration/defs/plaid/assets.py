@@ -141,7 +141,7 @@ def _run_load(
                     f"plaid/{result.product} (raw_plaid.items where health_state = "
                     "'needs_relink'); their other items loaded"
                 ),
-                run_id=context.run_id,
+                run_id=context.run.run_id,
                 job_name=context.job_name,
             )
         )
