@@ -56,6 +56,9 @@ class RunMeasurement:
     postgres_peak_pss_mib: float
     stage_s: dict[str, float]
     step_s: dict[str, float]
+    # What made the run tree's peak: the steps running then and the largest processes.
+    peak_steps: list[str] = field(default_factory=list)
+    peak_processes_mib: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +84,14 @@ def _run_measurement(platform: ThrowawayPlatform, outcome: CommandOutcome) -> Ru
         postgres_peak_pss_mib=round(outcome.postgres_peak_pss_bytes / 2**20, 1),
         stage_s={stage: round(seconds, 2) for stage, seconds in stage_durations_s(steps).items()},
         step_s={step: round(seconds, 2) for step, seconds in sorted(steps.items())},
+        peak_steps=(
+            platform.steps_running_at(outcome.run_id, outcome.peak_at)
+            if outcome.run_id and outcome.peak_at
+            else []
+        ),
+        peak_processes_mib=[
+            (label, round(size / 2**20, 1)) for label, size in outcome.peak_processes
+        ],
     )
 
 

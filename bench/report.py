@@ -140,6 +140,18 @@ def steps_markdown(measurement: dict) -> str:
         "|---|---:|",
     ]
     lines += [f"| `{step}` | {seconds:.1f} |" for step, seconds in steps]
+    full = measurement["full"]
+    if full.get("peak_processes_mib"):
+        running = ", ".join(f"`{step}`" for step in full.get("peak_steps") or []) or "none"
+        lines += [
+            "",
+            f"At the run tree's peak ({full['peak_rss_mib']:,.0f} MiB PSS) these steps ran: "
+            f"{running}. Its largest processes then:",
+            "",
+            "| process | MiB (PSS) |",
+            "|---|---:|",
+        ]
+        lines += [f"| `{label}` | {mib:,.0f} |" for label, mib in full["peak_processes_mib"]]
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ passes them explicitly. The server is stopped and the folder removed on exit.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -76,6 +77,10 @@ class CommandOutcome:
     """Peak of the summed RSS of the process and all its descendants (sampled every 0.2 s)."""
     postgres_peak_pss_bytes: int = 0
     """Peak of the summed PSS of the embedded Postgres server's processes during the call."""
+    peak_at: dt.datetime | None = None
+    """When the run tree's peak was sampled (UTC): which steps ran then is in the event log."""
+    peak_processes: tuple[tuple[str, int], ...] = ()
+    """The run tree's largest processes at its peak: (what it is, bytes), largest first."""
 
     @property
     def run_id(self) -> str | None:
@@ -99,6 +104,8 @@ class ProcessTreeSampler:
         self._proportional = proportional
         self._stop = threading.Event()
         self.peak_rss_bytes = 0
+        self.peak_at: dt.datetime | None = None
+        self.peak_processes: tuple[tuple[str, int], ...] = ()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> ProcessTreeSampler:
@@ -116,16 +123,41 @@ class ProcessTreeSampler:
                 processes = [self._root, *self._root.children(recursive=True)]
             except psutil.Error:
                 return
+            sizes: list[tuple[str, int]] = []
             for process in processes:
                 try:
                     if self._proportional:
-                        total += process.memory_full_info().pss
+                        size = process.memory_full_info().pss
                     else:
-                        total += process.memory_info().rss
+                        size = process.memory_info().rss
+                    sizes.append((_process_label(process), size))
                 except psutil.Error:
                     continue
-            self.peak_rss_bytes = max(self.peak_rss_bytes, total)
+            total = sum(size for _, size in sizes)
+            if total > self.peak_rss_bytes:
+                # Kept so a missed memory target can be traced to its processes and steps.
+                self.peak_rss_bytes = total
+                self.peak_at = dt.datetime.now(dt.UTC)
+                self.peak_processes = tuple(sorted(sizes, key=lambda pair: -pair[1])[:_PEAK_TOP])
             self._stop.wait(self._interval_s)
+
+
+_PEAK_TOP = 8
+
+
+def _process_label(process: psutil.Process) -> str:
+    """A short name for a process of the run tree: `pid command args...` cut to 80 characters.
+
+    Dagster's step processes are forked from a forkserver and share its command
+    line; the steps running at the peak come from the event log instead.
+    """
+    try:
+        command = " ".join(
+            Path(part).name if i == 0 else part for i, part in enumerate(process.cmdline())
+        )
+    except psutil.Error:
+        command = "?"
+    return f"{process.pid} {command}"[:80]
 
 
 @dataclass
@@ -201,6 +233,8 @@ class ThrowawayPlatform:
             wall_s=time.perf_counter() - started,
             peak_rss_bytes=sampler.peak_rss_bytes,
             postgres_peak_pss_bytes=postgres.peak_rss_bytes if postgres else 0,
+            peak_at=sampler.peak_at,
+            peak_processes=sampler.peak_processes,
         )
 
     def start_wdp(
@@ -313,6 +347,24 @@ class ThrowawayPlatform:
                 elapsed = (timestamp - started.pop(step_key)).total_seconds()
                 durations[step_key] = durations.get(step_key, 0.0) + elapsed
         return durations
+
+    def steps_running_at(self, run_id: str, moment: dt.datetime) -> list[str]:
+        """The run's steps that had started and not yet ended at `moment` (UTC)."""
+        rows = self.query(
+            "select step_key, dagster_event_type, timestamp from event_logs "
+            "where run_id = %s and dagster_event_type in "
+            "('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE') and step_key is not null "
+            "and timestamp <= %s order by id",
+            (run_id, moment.replace(tzinfo=None)),
+            database="dagster",
+        )
+        running: dict[str, None] = {}
+        for step_key, event_type, _timestamp in rows:
+            if event_type == "STEP_START":
+                running[step_key] = None
+            else:
+                running.pop(step_key, None)
+        return list(running)
 
     def run_succeeded(self, run_id: str) -> bool:
         rows = self.query(

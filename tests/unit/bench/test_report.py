@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from bench.bench_nightly import scaling_exponent
-from bench.report import nightly_markdown, nightly_svg, replace_block
+from bench.report import nightly_markdown, nightly_svg, replace_block, steps_markdown
 from bench.throwaway_platform import stage_durations_s, stage_of_step
 
 
@@ -70,3 +70,14 @@ def test_the_plot_is_well_formed_svg() -> None:
     root = ElementTree.fromstring(svg)  # noqa: S314 - our own generated SVG
     assert root.tag.endswith("svg")
     assert len(root.findall("{http://www.w3.org/2000/svg}circle")) == 4
+
+
+def test_the_peak_names_its_steps_and_largest_processes() -> None:
+    measurement = _measurement(10_000, 900.0, 300.0)
+    measurement["full"]["peak_steps"] = ["raw_plaid__transactions", "raw_documents"]
+    measurement["full"]["peak_processes_mib"] = [["4242 python3 -c forkserver", 512.4]]
+    text = steps_markdown(measurement)
+    assert "these steps ran: `raw_plaid__transactions`, `raw_documents`" in text
+    assert "| `4242 python3 -c forkserver` | 512 |" in text
+    del measurement["full"]["peak_processes_mib"]
+    assert "peak" not in steps_markdown(measurement)
