@@ -460,6 +460,7 @@ def run_pipeline(selection: str, partition: str | None, processes: int = 1) -> b
 
     prepare_dbt_manifest()
     from orchestration.definitions import defs
+    from orchestration.defs.jobs import step_processes_run_config
 
     job = defs.resolve_implicit_global_asset_job_def()
     asset_keys = list(dg.AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph()))
@@ -479,22 +480,18 @@ def run_pipeline(selection: str, partition: str | None, processes: int = 1) -> b
             # Steps in processes of their own, `processes` at a time, as the daemon
             # runs the nightly: the Plaid pools' lanes and the other sources then
             # overlap. The forkserver imports the code location and Great
-            # Expectations once (≈ 20 s and ≈ 4-11 s on this machine); each step
-            # forks from it instead of importing them again.
+            # Expectations and resolves the repository once
+            # (orchestration/step_process_preload.py); each step forks from it
+            # instead of doing that again.
             result = stack.enter_context(
                 dg.execute_job(
                     every_asset_job_in_other_processes(),
                     instance,
-                    run_config={"execution": {"config": {"multiprocess": {
-                        "max_concurrent": processes,
-                        "start_method": {"forkserver": {"preload_modules": [
-                            "orchestration.definitions", "great_expectations",
-                        ]}},
-                    }}}},
+                    run_config=step_processes_run_config(processes),
                     asset_selection=asset_keys,
                     tags={**tags, **({"dagster/partition": partition} if partition else {})},
                 )
-            )  # fmt: skip
+            )
         failed_checks = [
             evaluation
             for evaluation in result.get_asset_check_evaluations()

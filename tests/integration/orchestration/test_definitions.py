@@ -45,6 +45,12 @@ def test_nightly_job_and_schedule(defs: dg.Definitions) -> None:
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "America/New_York"
     assert schedule.job_name == "nightly"
+    # The daemon's nightly runs fork their steps from the preloaded code location.
+    run_config = job.partitioned_config.get_run_config_for_partition_key("2026-11-20")
+    multiprocess = run_config["execution"]["config"]["multiprocess"]
+    assert multiprocess["start_method"]["forkserver"]["preload_modules"] == [
+        "orchestration.step_process_preload"
+    ]
 
 
 def test_nightly_schedule_loads_the_new_york_day_that_ended(defs: dg.Definitions) -> None:
