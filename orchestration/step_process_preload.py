@@ -1,13 +1,14 @@
-"""What the forkserver of `wdp run --processes` loads once, before it forks any step.
+"""What the forkserver of a multiprocess run loads once, before it forks any step.
 
-Imported only as the forkserver's preload module (`orchestration.cli.run_pipeline`);
+Imported only as the forkserver's preload module (`orchestration.defs.jobs.
+step_processes_run_config`: the nightly job's runs and `wdp run --processes`);
 nothing else imports it, because importing it does the work below on purpose.
 
 Each step of a multiprocess run is a process forked from the forkserver, in which
 Dagster rebuilds the run's job from its code pointer. Importing the code location
 alone left every step to resolve the repository again (asset graph, the dbt
-manifest's specs, checks, jobs): about 3 s of CPU and 160 MiB of private memory
-per step, measured with 90-odd steps in a nightly (docs/benchmarks.md). Resolved
+manifest's specs, checks, jobs): about 3 s of CPU and 185 MiB of private memory
+in each of the 67 steps of a nightly (docs/benchmarks.md). Resolved
 here, once, every step finds it in the code location's own cache
 (`Definitions.get_repository_def` is cached on `defs`) and only subsets the job
 (0.2 s, 28 MiB). Great Expectations is imported here too: its import costs about

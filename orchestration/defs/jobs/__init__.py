@@ -20,7 +20,7 @@ def step_processes_run_config(max_concurrent: int) -> dict:
     """Run config: each step in a process of its own, `max_concurrent` at once, forked
     from a server that has loaded and resolved the code location once
     (orchestration/step_process_preload.py; without it every step spent about 3 s
-    and 160 MiB resolving it again, and without any preload about 20 s importing it)."""
+    and 185 MiB resolving it again, and without any preload importing it too)."""
     preload = {"preload_modules": ["orchestration.step_process_preload"]}
     return {
         "execution": {
