@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,9 +328,9 @@ class ThrowawayPlatform:
         except (OSError, ValueError, IndexError):
             return None
 
-    def step_durations_s(self, run_id: str) -> dict[str, float]:
-        """Seconds per Dagster step of a run, from STEP_START to its success or failure."""
-        rows = self.query(
+    def _step_events(self, run_id: str) -> list[tuple]:
+        """(step key, STEP_START / STEP_SUCCESS / STEP_FAILURE, naive UTC time) in order."""
+        return self.query(
             "select step_key, dagster_event_type, timestamp from event_logs "
             "where run_id = %s and dagster_event_type in "
             "('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE') and step_key is not null "
@@ -338,9 +338,12 @@ class ThrowawayPlatform:
             (run_id,),
             database="dagster",
         )
+
+    def step_durations_s(self, run_id: str) -> dict[str, float]:
+        """Seconds per Dagster step of a run, from STEP_START to its success or failure."""
         started: dict[str, object] = {}
         durations: dict[str, float] = {}
-        for step_key, event_type, timestamp in rows:
+        for step_key, event_type, timestamp in self._step_events(run_id):
             if event_type == "STEP_START":
                 started[step_key] = timestamp
             elif step_key in started:
@@ -350,27 +353,31 @@ class ThrowawayPlatform:
 
     def steps_running_at(self, run_id: str, moment: dt.datetime) -> list[str]:
         """The run's steps that had started and not yet ended at `moment` (UTC)."""
-        rows = self.query(
-            "select step_key, dagster_event_type, timestamp from event_logs "
-            "where run_id = %s and dagster_event_type in "
-            "('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE') and step_key is not null "
-            "and timestamp <= %s order by id",
-            (run_id, moment.replace(tzinfo=None)),
-            database="dagster",
-        )
-        running: dict[str, None] = {}
-        for step_key, event_type, _timestamp in rows:
-            if event_type == "STEP_START":
-                running[step_key] = None
-            else:
-                running.pop(step_key, None)
-        return list(running)
+        return steps_running_at(self._step_events(run_id), moment)
 
     def run_succeeded(self, run_id: str) -> bool:
         rows = self.query(
             "select status from runs where run_id = %s", (run_id,), database="dagster"
         )
         return bool(rows) and rows[0][0] == "SUCCESS"
+
+
+def steps_running_at(step_events: Iterable[tuple], moment: dt.datetime) -> list[str]:
+    """Steps started and not yet ended at `moment`, from (step, event type, time) rows.
+
+    Dagster's event log keeps UTC times without a zone; events of steps in
+    several processes may be stored a little out of time order, so every row is read.
+    """
+    naive_moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    running: dict[str, None] = {}
+    for step_key, event_type, timestamp in step_events:
+        if timestamp > naive_moment:
+            continue
+        if event_type == "STEP_START":
+            running[step_key] = None
+        else:
+            running.pop(step_key, None)
+    return list(running)
 
 
 STAGES = ("plaid", "documents", "app db", "events", "dbt", "checks", "other")

@@ -1,10 +1,12 @@
-"""The benchmark's memory sampler: the peak of a process tree and what made it."""
+"""The benchmark's memory sampler: the peak of a process tree and what made it (its
+processes, and the Dagster steps running then)."""
 
+import datetime as dt
 import subprocess
 import sys
 import time
 
-from bench.throwaway_platform import ProcessTreeSampler
+from bench.throwaway_platform import ProcessTreeSampler, steps_running_at
 
 _HOLD_64_MIB = "import time; block = bytearray(64 * 2**20); time.sleep(3)"
 
@@ -29,3 +31,19 @@ def test_the_peak_names_the_process_that_made_it() -> None:
     assert "bytearray" in largest_label
     assert largest_bytes >= 64 * 2**20
     assert sum(size for _, size in sampler.peak_processes) <= sampler.peak_rss_bytes
+
+
+def test_the_steps_running_at_a_moment_come_from_the_event_log() -> None:
+    at = dt.datetime(2026, 12, 6, 19, 0)  # naive UTC, as Dagster stores it
+    events = [
+        ("raw_plaid__transactions", "STEP_START", at),
+        ("raw_documents", "STEP_START", at + dt.timedelta(seconds=1)),
+        ("raw_documents", "STEP_SUCCESS", at + dt.timedelta(seconds=5)),
+        ("wdp_dbt_models", "STEP_START", at + dt.timedelta(seconds=20)),
+    ]
+    peak = (at + dt.timedelta(seconds=10)).replace(tzinfo=dt.UTC)
+    assert steps_running_at(events, peak) == ["raw_plaid__transactions"]
+    assert steps_running_at(events, peak - dt.timedelta(seconds=8)) == [
+        "raw_plaid__transactions",
+        "raw_documents",
+    ]
