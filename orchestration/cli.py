@@ -460,7 +460,10 @@ def run_pipeline(selection: str, partition: str | None, processes: int = 1) -> b
 
     prepare_dbt_manifest()
     from orchestration.definitions import defs
-    from orchestration.defs.jobs import step_processes_run_config
+    from orchestration.defs.jobs import (
+        every_asset_job_in_other_processes,
+        step_processes_run_config,
+    )
 
     job = defs.resolve_implicit_global_asset_job_def()
     asset_keys = list(dg.AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph()))
@@ -531,21 +534,6 @@ def run_pipeline(selection: str, partition: str | None, processes: int = 1) -> b
         f"{materialized} assets materialized, {len(failed_checks)} blocking checks failed"
     )
     return result.success and not failed_checks
-
-
-def every_asset_job_in_other_processes() -> Any:
-    """The job of every asset and check, as each step's process finds it again.
-
-    `dagster.reconstructable` cannot rebuild the implicit asset job (its reserved
-    name is refused outside a repository), so this points at the code location
-    itself, as the daemon's run workers do.
-    """
-    from dagster._core.definitions.reconstruct import ReconstructableRepository
-
-    repository = ReconstructableRepository.for_module(
-        "orchestration.definitions", "defs", working_directory=str(project_root())
-    )
-    return repository.get_reconstructable_job("__ASSET_JOB")
 
 
 RUN_PID_TAG = "wdp/run_process"

@@ -23,7 +23,7 @@ import gc
 
 import great_expectations  # noqa: F401  (imported for the steps: see above)
 
-from orchestration.cli import every_asset_job_in_other_processes
+from orchestration.defs.jobs import every_asset_job_in_other_processes
 
 # Through the same reconstructable job the steps rebuild (not just `defs`): measured
 # in a forked step, this leaves 0.2 s and 28 MiB to do there, `defs` alone 0.8 s and 68 MiB.

@@ -9,6 +9,9 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+from dagster._core.definitions.reconstruct import ReconstructableJob, ReconstructableRepository
+
+from warehouse_ddl.server import project_root
 
 NIGHTLY_TIMEZONE = "America/New_York"
 NIGHTLY_STEPS_AT_ONCE = 4
@@ -32,6 +35,19 @@ def step_processes_run_config(max_concurrent: int) -> dict:
             }
         }
     }
+
+
+def every_asset_job_in_other_processes() -> ReconstructableJob:
+    """The job of every asset and check, as each step's process finds it again.
+
+    `dagster.reconstructable` cannot rebuild the implicit asset job (its reserved
+    name is refused outside a repository), so this points at the code location
+    itself, as the daemon's run workers do.
+    """
+    repository = ReconstructableRepository.for_module(
+        "orchestration.definitions", "defs", working_directory=str(project_root())
+    )
+    return repository.get_reconstructable_job("__ASSET_JOB")
 
 
 nightly_job = dg.define_asset_job(
