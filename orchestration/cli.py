@@ -381,11 +381,17 @@ def with_dbt(command: tuple[str, ...]) -> None:
     help="steps run at once, each in a process of its own (Dagster's multiprocess executor, "
     "as the daemon runs the nightly); 1 runs the steps one after another in this process",
 )
+@click.option(
+    "--refetch-and-rebuild",
+    is_flag=True,
+    help="ask Plaid about every item and build every dbt model, even those already loaded "
+    "or built today from the same inputs (by default a rerun skips them)",
+)
 @_friendly_errors
-def run(selection: str, partition: str | None, processes: int) -> None:
+def run(selection: str, partition: str | None, processes: int, refetch_and_rebuild: bool) -> None:
     """Materialize assets; exit 1 if any step or blocking check fails."""
     try:
-        ok = run_pipeline(selection, partition, processes)
+        ok = run_pipeline(selection, partition, processes, refetch_and_rebuild)
     except (WarehouseError, PrivacyError):
         raise  # bad settings: one sentence to whoever ran the command, no run started
     except Exception as error:
@@ -448,7 +454,9 @@ def verify_keyring(server: Warehouse, keyring: Keyring) -> None:
         connection.close()
 
 
-def run_pipeline(selection: str, partition: str | None, processes: int = 1) -> bool:
+def run_pipeline(
+    selection: str, partition: str | None, processes: int = 1, refetch_and_rebuild: bool = False
+) -> bool:
     # Fail before any work, in one sentence, if the server or the key ring is missing.
     server = Warehouse.from_env()
     server.start()
@@ -467,7 +475,11 @@ def run_pipeline(selection: str, partition: str | None, processes: int = 1) -> b
 
     job = defs.resolve_implicit_global_asset_job_def()
     asset_keys = list(dg.AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph()))
+    from orchestration.run_tags import REFETCH_AND_REBUILD_TAG
+
     tags = {RUN_PID_TAG: f"{socket.gethostname()}:{os.getpid()}"}
+    if refetch_and_rebuild:
+        tags[REFETCH_AND_REBUILD_TAG] = "true"
     with contextlib.ExitStack() as stack:
         instance = stack.enter_context(dg.DagsterInstance.get())
         release_runs_of_dead_processes(instance)

@@ -13,6 +13,14 @@ fetched yet, so while Plaid is the bottleneck batches are small, and when the
 warehouse is, few large COPY + merge round trips replace one per item (the
 per-item pattern bounded the nightly pull by our writes: docs/benchmarks.md).
 
+With `only_items_with_news` (the Dagster assets set it), an item is not asked
+again about a product when its last call was for the same day (the snapshot's
+day, or Plaid's today) and left it ok or needing relink, and no webhook about it
+arrived since: a rerun of a day asks Plaid only about what is new or still
+missing, as Plaid recommends for /transactions/sync. At 10,000 clients a rerun
+otherwise spent five minutes at Plaid's limits learning nothing
+(docs/benchmarks.md); the next day's run asks every item again.
+
 Snapshots (balances, holdings with tax lots, liabilities) are keyed by
 `as_of_date` and replace the item's rows of that day; transactions and
 investment transactions are merged by id. Rows are rewritten only when their
@@ -111,6 +119,8 @@ class PlaidLoadResult:
     api_calls: dict[str, int] = field(default_factory=dict)
     # check_items only: items not asked because a product call of this run recorded their health.
     items_health_already_known: int = 0
+    # only_items_with_news: items not asked, already loaded for the day with no webhook since.
+    items_without_news: int = 0
 
     @property
     def items_total(self) -> int:
@@ -129,10 +139,17 @@ class PlaidLoadContext:
     client: PlaidClient
     connection: Connection
     keyring: Keyring
+    # Ask only items with news (see the module docstring); False asks every item.
+    only_items_with_news: bool = False
 
     @property
     def sealer(self) -> Sealer:
         return Sealer(EnvelopeCipher(self.keyring), self.keyring.pepper)
+
+
+def plaid_today(client: PlaidClient) -> dt.date:
+    """The day Plaid serves: the offline sandbox's simulated today, else today (UTC)."""
+    return client.served_today() or dt.datetime.now(dt.UTC).date()
 
 
 # -- the products ------------------------------------------------------------------------
@@ -248,7 +265,7 @@ def load_investment_transactions(
     result = PlaidLoadResult(
         load_id=uuid.uuid4(), product="investments_transactions", as_of_date=end_date
     )
-    _run_items(context, eligible, result, fetch, rows_of)
+    _run_items(context, eligible, result, fetch, rows_of, checked_for_day=end_date)
     return result
 
 
@@ -285,7 +302,9 @@ def sync_transactions(
         )
 
     eligible = [item for item in items if "transactions" in item.products]
-    _run_items(context, eligible, result, fetch, rows_of)
+    _run_items(
+        context, eligible, result, fetch, rows_of, checked_for_day=plaid_today(context.client)
+    )
     return result
 
 
@@ -342,7 +361,7 @@ def check_items(
         as_of_date=None,
         items_health_already_known=already_known,
     )
-    _run_items(context, items, result, fetch, rows_of)
+    _run_items(context, items, result, fetch, rows_of, checked_for_day=plaid_today(context.client))
     return result
 
 
@@ -433,6 +452,14 @@ def _all_investment_transactions(
 # -- the per-item loop ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CheckedFor:
+    """The days a load's calls are for (raw_plaid.item_product_health.checked_for_day)."""
+
+    product: dt.date  # the snapshot's day, or Plaid's today for the other products
+    item: dt.date  # Plaid's today: the item's own health (product 'item')
+
+
 @dataclass
 class ItemWrite:
     """What one item's answer becomes: rows per table, or the item's own failure.
@@ -462,7 +489,9 @@ def _load_snapshot(
     rows_of: Callable[[PlaidItem, dict[str, Any], RowStamp], ItemWrite],
 ) -> PlaidLoadResult:
     result = PlaidLoadResult(load_id=uuid.uuid4(), product=product, as_of_date=as_of_date)
-    _run_items(context, items, result, fetch, rows_of, snapshot_date=as_of_date)
+    _run_items(
+        context, items, result, fetch, rows_of, checked_for_day=as_of_date, snapshot_date=as_of_date
+    )
     return result
 
 
@@ -472,10 +501,15 @@ def _run_items(
     result: PlaidLoadResult,
     fetch: Callable[[PlaidItem], Fetched],
     rows_of: Callable[[PlaidItem, Fetched, RowStamp], ItemWrite],
+    checked_for_day: dt.date,
     snapshot_date: dt.date | None = None,
 ) -> None:
+    """Fetch, build and write every item (the module docstring says how)."""
     connection = context.connection
     cipher = EnvelopeCipher(context.keyring)
+    days = CheckedFor(product=checked_for_day, item=plaid_today(context.client))
+    if context.only_items_with_news:
+        items = _items_with_news(context, items, result, checked_for_day)
     audit = LoadResult(
         load_id=result.load_id, source_name=f"plaid/{result.product}", target_table="raw_plaid"
     )
@@ -504,7 +538,7 @@ def _run_items(
                 while in_flight:
                     if batch and not in_flight[0][1].done():
                         # Write now rather than wait: the warehouse works while Plaid answers.
-                        _write_batch(connection, cipher, batch, result, snapshot_date)
+                        _write_batch(connection, cipher, batch, result, days, snapshot_date)
                         batch, batch_rows = [], 0
                     item, future = in_flight.popleft()
                     prepared = future.result()  # PlaidCredentialsError propagates: stop the run
@@ -512,19 +546,19 @@ def _run_items(
                     batch.append((item, prepared))
                     batch_rows += prepared.row_count
                     if len(batch) >= WRITE_BATCH_ITEMS or batch_rows >= WRITE_BATCH_ROWS:
-                        _write_batch(connection, cipher, batch, result, snapshot_date)
+                        _write_batch(connection, cipher, batch, result, days, snapshot_date)
                         batch, batch_rows = [], 0
             except PlaidCredentialsError:
                 # Items already fetched are kept: the next run need not fetch them again.
                 _cancel(in_flight)
                 if batch:
-                    _write_batch(connection, cipher, batch, result, snapshot_date)
+                    _write_batch(connection, cipher, batch, result, days, snapshot_date)
                 raise
             except BaseException:
                 _cancel(in_flight)
                 raise
             if batch:
-                _write_batch(connection, cipher, batch, result, snapshot_date)
+                _write_batch(connection, cipher, batch, result, days, snapshot_date)
         retryable_failures = result.items_failed
         if items and retryable_failures == len(items):
             raise PlaidUnavailableError(
@@ -540,6 +574,24 @@ def _run_items(
         connection.rollback()
         record_load_end(connection, audit, status)
         connection.commit()
+
+
+def _items_with_news(
+    context: PlaidLoadContext,
+    items: Sequence[PlaidItem],
+    result: PlaidLoadResult,
+    day: dt.date,
+) -> list[PlaidItem]:
+    """The items worth asking about `result.product` for `day`; counts the others."""
+    with context.connection.cursor() as cursor:
+        cursor.execute(
+            sql_text("select_items_without_news.sql"), {"product": result.product, "day": day}
+        )
+        without_news = {item_id for (item_id,) in cursor.fetchall()}
+    context.connection.rollback()
+    with_news = [item for item in items if item.item_id not in without_news]
+    result.items_without_news = len(items) - len(with_news)
+    return with_news
 
 
 def _cancel(in_flight: deque[tuple[PlaidItem, Future[ItemWrite]]]) -> None:
@@ -566,6 +618,7 @@ def _write_batch(
     cipher: EnvelopeCipher,
     batch: Sequence[tuple[PlaidItem, ItemWrite]],
     result: PlaidLoadResult,
+    days: CheckedFor,
     snapshot_date: dt.date | None,
 ) -> None:
     """One transaction: the batch's rows (one COPY + merge per table), removals, cursors, health."""
@@ -619,7 +672,7 @@ def _write_batch(
                 written["transactions_removed"] += cursor.rowcount
             if cursors:
                 execute_batch(cursor, sql_text("upsert_sync_cursor.sql"), cursors)
-        _record_health(connection, batch, result, stamp)
+        _record_health(connection, batch, result, stamp, days)
         connection.commit()
     except Exception:
         connection.rollback()
@@ -658,6 +711,7 @@ def _record_health(
     batch: Sequence[tuple[PlaidItem, ItemWrite]],
     result: PlaidLoadResult,
     stamp: RowStamp,
+    days: CheckedFor,
 ) -> None:
     """Each item's product health, then its rollup row (which reads that health), in order.
 
@@ -688,6 +742,8 @@ def _record_health(
                 "error_code": failure.error_code if is_problem else None,
                 "request_id": failure.request_id if is_problem else None,
                 "checked_at": stamp.loaded_at,
+                "checked_for_day": days.product,
+                "item_checked_for_day": days.item,
                 "client_id": item.client_id,
                 "client_key": item.client_key,
                 "institution_id": item.institution_id,

@@ -8,9 +8,13 @@ invocation writes its artifacts into a target folder of its own
 (`project.invocation_target_path`), never into the shared `target/`. dbt
 connects as `wdp_transformer`; its connection settings are exported just
 before dbt runs, with the password read by libpq from the passfile, never
-written anywhere.
+written anywhere. The first dbt step builds nothing when every model was already
+built today from the same tables and code (`unchanged_inputs.py`): Dagster then
+skips the steps after it.
 """
 
+import datetime as dt
+import json
 import os
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import psycopg2
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.dbt.project import (
@@ -28,7 +33,15 @@ from orchestration.defs.dbt.project import (
     prepare_if_dev,
 )
 from orchestration.defs.dbt.source_freshness import dbt_source_freshness
+from orchestration.defs.dbt.unchanged_inputs import (
+    BuildInputs,
+    last_build_still_current,
+    mart_code_digest,
+    tables_fingerprint,
+    tables_models_read,
+)
 from orchestration.defs.quality.great_expectations import gx_suite_check
+from orchestration.run_tags import refetch_and_rebuild
 from warehouse_ddl import Warehouse
 
 prepare_if_dev()
@@ -59,12 +72,43 @@ AFTER_TAX_FIGURES = "source:tax.client_tax_figures+"
 itself reads a mart: dbt -> Python -> dbt. One `@dbt_assets` op for all models
 would be a cycle, so the models split into the ones before (everything else)
 and the ones after it; the nightly job runs the three steps in order."""
+WRITTEN_BY_THE_BUILD = (("tax", "client_tax_figures"),)
+"""Sources the build itself writes (between its dbt steps): not an input of the build."""
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    os.environ.update(dbt_connection_env(Warehouse.from_env()))
+def _build_inputs(warehouse: Warehouse) -> BuildInputs:
+    manifest = json.loads(Path(DBT_PROJECT.manifest_path).read_text())
+    tables = tables_models_read(manifest, WRITTEN_BY_THE_BUILD)
+    connection = psycopg2.connect(warehouse.role_url("wdp_transformer"))
+    try:
+        fingerprint = tables_fingerprint(connection, tables)
+    finally:
+        connection.close()
+    return BuildInputs(fingerprint, mart_code_digest())
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    models_decided_here: frozenset[dg.AssetKey] = frozenset(),
+) -> Iterator[Any]:
+    """`dbt build` of the step's models, each materialization marked with the inputs
+    read before the build; with `models_decided_here`, nothing when those models and
+    the step's own were all built today from the inputs there are now."""
+    warehouse = Warehouse.from_env()
+    os.environ.update(dbt_connection_env(warehouse))
+    inputs = _build_inputs(warehouse)
+    if models_decided_here and not refetch_and_rebuild(context.run.tags):
+        keys = context.selected_asset_keys | models_decided_here
+        reason = last_build_still_current(context.instance, keys, inputs, dt.datetime.now(dt.UTC))
+        if reason is not None:
+            context.log.info(f"dbt build skipped: {reason}; the steps after it are skipped too")
+            return
     target_path = invocation_target_path(context.run.run_id, context.op_execution_context.op.name)
-    yield from dbt.cli(["build"], context=context, target_path=target_path).stream()
+    for event in dbt.cli(["build"], context=context, target_path=target_path).stream():
+        if isinstance(event, dg.Output):
+            event = event.with_metadata({**event.metadata, **inputs.metadata})
+        yield event
 
 
 @dbt_assets(
@@ -74,7 +118,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[A
     exclude=AFTER_TAX_FIGURES,
 )
 def wdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from _build(context, dbt)
+    # This step decides for both: the second builds only after this one built.
+    yield from _build(context, dbt, frozenset(wdp_dbt_models_after_tax_figures.keys))
 
 
 @dbt_assets(

@@ -15,8 +15,11 @@ its Plaid endpoint (`PLAID_POOLS`): Plaid limits each endpoint on its own, so
 steps of different endpoints may run at once while no endpoint is called by
 two steps (each with its own client-side throttle) at the same time. A run
 tagged `wdp/plaid_item_ids` (the webhook sensor's, see `webhooks.py`) loads
-only those items. Metadata counts items by health and rows per table. Each raw
-table has a Great Expectations suite in `expectations/`.
+only those items. Other runs ask Plaid only about items with news: an item
+already loaded for the day, with no webhook since, is not asked again
+(`only_items_with_news` in ingestion.plaid.loaders), unless the run is tagged
+`wdp/refetch_and_rebuild`. Metadata counts items by health and rows per table.
+Each raw table has a Great Expectations suite in `expectations/`.
 """
 
 import datetime as dt
@@ -46,6 +49,7 @@ from orchestration.defs.plaid.webhooks import (
 from orchestration.defs.quality.great_expectations import gx_suite_check
 from orchestration.partitions import DAILY_PARTITIONS
 from orchestration.resources import KeyringResource, PlaidResource, WarehouseResource
+from orchestration.run_tags import refetch_and_rebuild
 
 EXPECTATIONS_DIR = Path(__file__).parent / "expectations"
 PLAID_POOL = "plaid_api"
@@ -113,7 +117,11 @@ def _run_load(
                     else None
                 )
                 day = resolve_snapshot_date(client, requested)
-            result = load(PlaidLoadContext(client, connection, ring), items, day)
+            # A webhook sync run asks its items whatever this day's loads did: the
+            # webhook may have arrived while the nightly was fetching them.
+            only_with_news = selected is None and not refetch_and_rebuild(context.run.tags)
+            load_context = PlaidLoadContext(client, connection, ring, only_with_news)
+            result = load(load_context, items, day)
             calls = dict(client.call_counts)
     finally:
         connection.close()
@@ -126,6 +134,11 @@ def _run_load(
             f", {result.items_health_already_known} not asked (health known from this run's "
             "product calls)"
             if result.items_health_already_known
+            else ""
+        )
+        + (
+            f", {result.items_without_news} not asked (loaded for the day, no webhook since)"
+            if result.items_without_news
             else ""
         )
         + f"; rows written {dict(result.rows_written)}"
@@ -157,6 +170,7 @@ def _metadata(result: PlaidLoadResult, calls: dict[str, int]) -> dict[str, dg.Me
         "items_product_not_ready": dg.MetadataValue.int(result.items_product_not_ready),
         "items_failed": dg.MetadataValue.int(result.items_failed),
         "items_health_already_known": dg.MetadataValue.int(result.items_health_already_known),
+        "items_without_news": dg.MetadataValue.int(result.items_without_news),
         "rows_received": dg.MetadataValue.json(dict(result.rows_received)),
         "rows_written": dg.MetadataValue.json(dict(result.rows_written)),
         "rows_quarantined": dg.MetadataValue.json(dict(result.rows_quarantined)),
