@@ -387,7 +387,8 @@ RAW_COLUMN_CLASSES: dict[str, dict[str, PiiClass]] = {
     ),
     "raw_plaid.item_product_health": _classes(
         operational=(
-            "checked_at error_code error_type health_state item_id last_ok_at product request_id"
+            "checked_at checked_for_day error_code error_type health_state item_id last_ok_at "
+            "product request_id"
         ),
     ),
     "raw_plaid.items": _classes(
