@@ -2,7 +2,7 @@
 
 An item already loaded for the day (its snapshot's day, or Plaid's today), left
 ok or needing relink, with no webhook since, is not asked again; a webhook, a
-failed call or the next day brings it back.
+failed call or another day brings it back.
 """
 
 from __future__ import annotations
